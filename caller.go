@@ -1,0 +1,27 @@
+package llmgate
+
+import "context"
+
+// Caller identifies who made a request. It travels in the request's context
+// so that every log line and ledger row of the request can name it.
+type Caller struct {
+	// CorrelationID is the client's X-Correlation-Id, a UUID.
+	CorrelationID string
+	// UserID is the client's X-User-Id.
+	UserID string
+	// ClientID is the client application's client_id.
+	ClientID string
+}
+
+type callerKey struct{}
+
+// WithCaller returns a copy of ctx that carries c.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the Caller carried by ctx, or the zero Caller.
+func CallerFrom(ctx context.Context) Caller {
+	c, _ := ctx.Value(callerKey{}).(Caller)
+	return c
+}

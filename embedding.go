@@ -1,0 +1,26 @@
+package llmgate
+
+// EmbeddingRequest asks for the vectors of one or more texts.
+type EmbeddingRequest struct {
+	Provider string
+	Model    string
+	Input    []string
+	// Dimensions asks a model that supports it for shorter vectors.
+	Dimensions *int
+	User       string
+}
+
+// Embedding is the vector of one input.
+type Embedding struct {
+	Index  int
+	Vector []float64
+}
+
+// EmbeddingResponse holds one vector per input, in input order.
+type EmbeddingResponse struct {
+	Served
+	Data  []Embedding
+	Usage Usage
+	// Cost is nil when the model has no price in the catalog.
+	Cost *Cost
+}

@@ -1,0 +1,48 @@
+// Package llmgate is the domain of the llm-gate gateway: the canonical chat,
+// embedding and image requests and responses, usage, cost, the error type,
+// the catalog, the ledger record, and the small interfaces that the adapters
+// under internal/ implement.
+//
+// The package imports nothing outside the standard library. Every provider,
+// store and transport is an adapter that depends on it, never the reverse.
+package llmgate
+
+import "context"
+
+// Chatter answers a chat request with a complete response.
+type Chatter interface {
+	Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error)
+}
+
+// ChatStreamer answers a chat request as a stream of chunks. Providers that can
+// stream implement it beside Chatter; callers check for it with a type assertion.
+type ChatStreamer interface {
+	ChatStream(ctx context.Context, req *ChatRequest) (ChatStream, error)
+}
+
+// ChatStream yields the chunks of a streamed chat answer. Recv returns io.EOF
+// after the last chunk. Close releases the upstream connection; it is safe to
+// call more than once and after io.EOF.
+type ChatStream interface {
+	Recv() (*ChatChunk, error)
+	Close() error
+}
+
+// Embedder turns text into vectors.
+type Embedder interface {
+	Embed(ctx context.Context, req *EmbeddingRequest) (*EmbeddingResponse, error)
+}
+
+// ImageGenerator creates images from a prompt.
+type ImageGenerator interface {
+	GenerateImage(ctx context.Context, req *ImageRequest) (*ImageResponse, error)
+}
+
+// Gateway is the port the HTTP layer drives: it routes each request to a
+// provider deployment, prices it and records it in the ledger.
+type Gateway interface {
+	Chatter
+	ChatStreamer
+	Embedder
+	ImageGenerator
+}
