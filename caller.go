@@ -11,6 +11,9 @@ type Caller struct {
 	UserID string
 	// ClientID is the client application's client_id.
 	ClientID string
+	// API is the surface the request came in on: "native", "openai" or
+	// "anthropic".
+	API string
 }
 
 type callerKey struct{}

@@ -46,3 +46,27 @@ type Gateway interface {
 	Embedder
 	ImageGenerator
 }
+
+// Health is the state of the gateway and of each provider deployment.
+type Health struct {
+	Status    string
+	Providers []ProviderHealth
+}
+
+// ProviderHealth is the state of one provider of the catalog.
+type ProviderHealth struct {
+	Name          string
+	Configured    bool
+	MissingConfig string
+	Deployments   []DeploymentHealth
+}
+
+// DeploymentHealth is the state of one deployment of a provider.
+type DeploymentHealth struct {
+	Name string
+	// State is "healthy", or "failing" when its last attempt failed.
+	State string
+	// ConsecutiveFailures counts the failures since the last success.
+	ConsecutiveFailures int
+	InFlight            int
+}

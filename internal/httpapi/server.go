@@ -1,0 +1,466 @@
+// Package httpapi is the HTTP adapter of the gateway: the native API of the
+// seed, its OpenAPI document and Swagger UI, the middleware every request
+// goes through, and the mapping of domain errors to statuses. It drives the
+// domain through small interfaces and never imports a provider or a store.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/llmgate/llmgate"
+)
+
+// Backend is what the native API needs of the gateway.
+type Backend interface {
+	llmgate.Gateway
+	Catalog() *llmgate.Catalog
+	Health(ctx context.Context) llmgate.Health
+}
+
+// UsageReader answers usage queries over the ledger.
+type UsageReader interface {
+	Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.UsageRow, error)
+}
+
+// Server serves the gateway's HTTP APIs. Fields are read when Handler is
+// called and must not change afterwards.
+type Server struct {
+	Backend Backend
+	// Usage answers GET /v1/usage; nil answers 404 there.
+	Usage UsageReader
+	// Ledger records requests rejected before they reach the gateway
+	// (malformed headers or bodies). Nil discards them.
+	Ledger llmgate.Ledger
+	// Logger receives one line per request. Nil discards.
+	Logger *slog.Logger
+	// APIPath prefixes every route, such as "/llm-gate".
+	APIPath string
+	// Title and Description head the OpenAPI document.
+	Title       string
+	Description string
+	// Version is the gateway's version, reported by health and the docs.
+	Version string
+	// MaxBodyBytes limits request bodies; zero means 10 MiB.
+	MaxBodyBytes int64
+	// BodyReadTimeout limits the time to read a request body; zero means 60s.
+	BodyReadTimeout time.Duration
+	// Now returns the current time; nil means time.Now. Tests set it.
+	Now func() time.Time
+
+	providers providersCache
+}
+
+// route is one endpoint: how it is served and how it is documented.
+type route struct {
+	method  string
+	path    string
+	handler func(w http.ResponseWriter, r *http.Request)
+	// native routes require the caller headers.
+	native bool
+	doc    opDoc
+}
+
+// Handler returns the http.Handler of every route under APIPath.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.MaxBodyBytes <= 0 {
+		s.MaxBodyBytes = 10 << 20
+	}
+	if s.BodyReadTimeout <= 0 {
+		s.BodyReadTimeout = 60 * time.Second
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	routes := s.routes()
+	spec, err := json.Marshal(buildOpenAPI(s, routes))
+	if err != nil {
+		panic("httpapi: building the OpenAPI document: " + err.Error())
+	}
+	table := make(map[string]map[string]*route, len(routes)+2)
+	add := func(rt *route) {
+		if table[rt.path] == nil {
+			table[rt.path] = make(map[string]*route, 1)
+		}
+		table[rt.path][rt.method] = rt
+	}
+	for i := range routes {
+		rt := &routes[i]
+		rt.path = s.APIPath + rt.path
+		add(rt)
+	}
+	add(&route{method: http.MethodGet, path: s.APIPath + "/openapi.json", handler: func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.oai.openapi+json")
+		w.Write(spec)
+	}})
+	add(&route{method: http.MethodGet, path: s.APIPath + "/docs", handler: s.docs})
+	return &mux{s: s, table: table}
+}
+
+// mux dispatches on exact paths, so that unknown paths and methods get the
+// standard error body rather than net/http's plain text.
+type mux struct {
+	s     *Server
+	table map[string]map[string]*route
+}
+
+func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := m.s
+	start := s.Now()
+	rec := &recorder{ResponseWriter: w}
+	info := &reqInfo{}
+	ctx := context.WithValue(r.Context(), reqInfoKey{}, info)
+	r = r.WithContext(ctx)
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.Logger.LogAttrs(ctx, slog.LevelError, "panic serving request",
+				slog.String("correlationId", info.caller.CorrelationID),
+				slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			if !rec.wroteHeader {
+				s.writeError(rec, r, llmgate.Errorf(llmgate.EInternal, "internal error"))
+			}
+		}
+		s.logRequest(ctx, r, rec, info, start)
+	}()
+
+	methods := m.table[r.URL.Path]
+	if methods == nil {
+		s.writeError(rec, r, llmgate.Errorf(llmgate.ENotFound, "no endpoint at %s", r.URL.Path))
+		return
+	}
+	rt := methods[r.Method]
+	if rt == nil {
+		allow := make([]string, 0, len(methods))
+		for meth := range methods {
+			allow = append(allow, meth)
+		}
+		for i, a := range allow {
+			if i == 0 {
+				rec.Header().Set("Allow", a)
+			} else {
+				rec.Header().Add("Allow", a)
+			}
+		}
+		s.writeError(rec, r, llmgate.Errorf(llmgate.EMethodNotAllowed, "%s does not accept %s", r.URL.Path, r.Method))
+		return
+	}
+	if rt.native {
+		c, err := callerOf(r)
+		info.caller = c
+		rec.Header().Set(headerCorrelationID, c.CorrelationID)
+		if err != nil {
+			s.reject(rec, r, err)
+			return
+		}
+		r = r.WithContext(llmgate.WithCaller(ctx, c))
+	}
+	rt.handler(rec, r)
+}
+
+// reqInfo collects what the request log line reports; handlers fill it in.
+type reqInfo struct {
+	caller   llmgate.Caller
+	provider string
+	model    string
+	code     llmgate.ErrorCode
+}
+
+type reqInfoKey struct{}
+
+func infoOf(r *http.Request) *reqInfo {
+	if i, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {
+		return i
+	}
+	return &reqInfo{}
+}
+
+func (s *Server) logRequest(ctx context.Context, r *http.Request, rec *recorder, info *reqInfo, start time.Time) {
+	level := slog.LevelInfo
+	if rec.status >= 500 {
+		level = slog.LevelError
+	}
+	if !s.Logger.Enabled(ctx, level) {
+		return
+	}
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.Logger.LogAttrs(ctx, level, "request",
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Duration("latency", s.Now().Sub(start)),
+		slog.String("correlationId", info.caller.CorrelationID),
+		slog.String("userId", info.caller.UserID),
+		slog.String("clientId", info.caller.ClientID),
+		slog.String("provider", info.provider),
+		slog.String("model", info.model),
+		slog.String("code", string(info.code)),
+		slog.Int64("bytesOut", rec.written),
+	)
+}
+
+// recorder remembers the status and size of a response for the log line.
+type recorder struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+	written     int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wroteHeader {
+		r.status, r.wroteHeader = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.wroteHeader {
+		r.status, r.wroteHeader = http.StatusOK, true
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.written += int64(n)
+	return n, err
+}
+
+// Flush lets streams reach the client chunk by chunk.
+func (r *recorder) Flush() {
+	if !r.wroteHeader {
+		r.status, r.wroteHeader = http.StatusOK, true
+	}
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection's deadlines.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// The caller headers of the native API.
+const (
+	headerCorrelationID = "X-Correlation-Id"
+	headerUserID        = "X-User-Id"
+	headerClientID      = "client_id"
+	headerClientIDAlt   = "X-Client-Id"
+	maxIDLen            = 256
+)
+
+// callerOf reads and checks the caller headers. When the correlation id is
+// missing or malformed a fresh one is made, so the error can still be traced.
+func callerOf(r *http.Request) (llmgate.Caller, error) {
+	c := llmgate.Caller{API: "native"}
+	cid := r.Header.Get(headerCorrelationID)
+	var err error
+	switch {
+	case cid == "":
+		err = llmgate.Errorf(llmgate.EInvalidHeader, "the %s header is required (a UUID)", headerCorrelationID)
+	case len(cid) > 64 || uuid.Validate(cid) != nil:
+		err = llmgate.Errorf(llmgate.EInvalidHeader, "the %s header must be a UUID", headerCorrelationID)
+	}
+	if err != nil {
+		c.CorrelationID = uuid.NewString()
+		return c, err
+	}
+	c.CorrelationID = cid
+	c.UserID = r.Header.Get(headerUserID)
+	if err := checkID(headerUserID, c.UserID); err != nil {
+		return c, err
+	}
+	c.ClientID = r.Header.Get(headerClientID)
+	name := headerClientID
+	if c.ClientID == "" && r.Header.Get(headerClientIDAlt) != "" {
+		c.ClientID, name = r.Header.Get(headerClientIDAlt), headerClientIDAlt
+	}
+	if err := checkID(name, c.ClientID); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func checkID(name, v string) error {
+	if v == "" {
+		return llmgate.Errorf(llmgate.EInvalidHeader, "the %s header is required", name)
+	}
+	if len(v) > maxIDLen {
+		return llmgate.Errorf(llmgate.EInvalidHeader, "the %s header is longer than %d bytes", name, maxIDLen)
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			return llmgate.Errorf(llmgate.EInvalidHeader, "the %s header contains a control character", name)
+		}
+	}
+	return nil
+}
+
+// reject answers err for a request that never reached the gateway, and
+// records it in the ledger so that no request goes unaccounted.
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, err error) {
+	s.writeError(w, r, err)
+	if s.Ledger == nil {
+		return
+	}
+	info := infoOf(r)
+	code := llmgate.ErrorCodeOf(err)
+	s.Ledger.Record(llmgate.Record{
+		Time:          s.Now(),
+		CorrelationID: info.caller.CorrelationID,
+		UserID:        info.caller.UserID,
+		ClientID:      info.caller.ClientID,
+		Operation:     operationOf(r.URL.Path),
+		API:           "native",
+		Provider:      info.provider,
+		Model:         info.model,
+		Final:         true,
+		Status:        StatusOf(code),
+		ErrorCode:     code,
+	})
+}
+
+func operationOf(path string) llmgate.Operation {
+	switch {
+	case strings.HasSuffix(path, "/embeddings"):
+		return llmgate.OpEmbedding
+	case strings.HasSuffix(path, "/images/generations"):
+		return llmgate.OpImage
+	}
+	return llmgate.OpChat
+}
+
+// writeError writes the standard error body for err.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := llmgate.AsError(err)
+	info := infoOf(r)
+	info.code = e.Code
+	if e.Code == llmgate.EInternal && e.Err != nil {
+		s.Logger.LogAttrs(r.Context(), slog.LevelError, "internal error",
+			slog.String("correlationId", info.caller.CorrelationID), slog.String("error", e.Err.Error()))
+	}
+	status := StatusOf(e.Code)
+	if status == StatusClientClosed {
+		return // nobody is listening
+	}
+	h := w.Header()
+	setRetryAfter(h, e)
+	writeJSON(w, status, &errorBody{Error: errorDetail{
+		Code:          e.Code,
+		Message:       e.Message,
+		CorrelationID: info.caller.CorrelationID,
+		Provider:      e.Provider,
+	}})
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeJSON encodes v with a pooled buffer, so the response has a
+// Content-Length and a failed encoding never sends half a body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		buf.Reset()
+		status = http.StatusInternalServerError
+		buf.WriteString(`{"error":{"code":"internal","message":"could not encode the response","correlationId":"","provider":""}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// readJSON reads the whole body, within the size and time limits, and
+// decodes it strictly into v: unknown fields and trailing data are errors.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength > s.MaxBodyBytes {
+		return llmgate.Errorf(llmgate.EBodyTooLarge, "the request body is %d bytes; the limit is %d", r.ContentLength, s.MaxBodyBytes)
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.BodyReadTimeout))
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	// Clear the deadline: a long answer must not be cut by it.
+	_ = rc.SetReadDeadline(time.Time{})
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return llmgate.Errorf(llmgate.EBodyTooLarge, "the request body is larger than the limit of %d bytes", s.MaxBodyBytes)
+		}
+		return &llmgate.Error{Code: llmgate.EInvalidRequest, Message: "could not read the request body", Err: err}
+	}
+	if buf.Len() == 0 {
+		return llmgate.Errorf(llmgate.EInvalidJSON, "the request body is empty; a JSON object is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return llmgate.Errorf(llmgate.EInvalidJSON, "the request body has data after its JSON object")
+	}
+	return nil
+}
+
+// decodeError turns a decoding error into a client error that says where.
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var bad *badValueError
+	switch {
+	case errors.As(err, &syn):
+		return llmgate.Errorf(llmgate.EInvalidJSON, "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return llmgate.Errorf(llmgate.EInvalidJSON, "the JSON body ends too early")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "the body"
+		}
+		return llmgate.Errorf(llmgate.EInvalidJSON, "%s must be %s, not %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	case errors.As(err, &bad):
+		return llmgate.Errorf(llmgate.EInvalidJSON, "%s", bad.msg)
+	}
+	// Unknown fields and the like: encoding/json gives them no type.
+	return llmgate.Errorf(llmgate.EInvalidRequest, "%s", err.Error())
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	}
+	return "a number"
+}
+
+// badValueError is returned by custom decoders for a value of the wrong shape.
+type badValueError struct{ msg string }
+
+func (e *badValueError) Error() string { return e.msg }

@@ -1,0 +1,45 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+)
+
+// eventWriter writes Server-Sent Events and flushes each one, so the client
+// sees every chunk as soon as the upstream sends it.
+type eventWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	buf     bytes.Buffer
+	started bool
+}
+
+func newEventWriter(w http.ResponseWriter) *eventWriter {
+	return &eventWriter{w: w, rc: http.NewResponseController(w)}
+}
+
+// event writes one event named name with v as its JSON data.
+func (e *eventWriter) event(name string, v any) error {
+	if !e.started {
+		h := e.w.Header()
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Accel-Buffering", "no")
+		e.w.WriteHeader(http.StatusOK)
+		e.started = true
+	}
+	e.buf.Reset()
+	e.buf.WriteString("event: ")
+	e.buf.WriteString(name)
+	e.buf.WriteString("\ndata: ")
+	if err := json.NewEncoder(&e.buf).Encode(v); err != nil {
+		return err
+	}
+	// Encode ends with one newline; an event ends with a blank line.
+	e.buf.WriteByte('\n')
+	if _, err := e.w.Write(e.buf.Bytes()); err != nil {
+		return err
+	}
+	return e.rc.Flush()
+}
