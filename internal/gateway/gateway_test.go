@@ -1,0 +1,305 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/mock"
+	"github.com/llmgate/llmgate/internal/router"
+)
+
+type recLedger struct {
+	mu   sync.Mutex
+	rows []llmgate.Record
+}
+
+func (l *recLedger) Record(r llmgate.Record) {
+	l.mu.Lock()
+	l.rows = append(l.rows, r)
+	l.mu.Unlock()
+}
+
+// flaky fails its first `fails` calls with code, then behaves like the mock.
+type flaky struct {
+	*mock.Client
+	mu    sync.Mutex
+	fails int
+	code  llmgate.ErrorCode
+	calls int
+}
+
+func (f *flaky) err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.calls <= f.fails {
+		return &llmgate.Error{Code: f.code, Message: "injected"}
+	}
+	return nil
+}
+
+func (f *flaky) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.ChatResponse, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Client.Chat(ctx, req)
+}
+
+func (f *flaky) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llmgate.ChatStream, error) {
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return f.Client.ChatStream(ctx, req)
+}
+
+func money(s string) *llmgate.Money { m := llmgate.MustParseMoney(s); return &m }
+
+func catalog() *llmgate.Catalog {
+	return &llmgate.Catalog{Providers: []llmgate.ProviderInfo{
+		{Name: "mock", Enabled: true, Configured: true, Models: []llmgate.ModelInfo{
+			{Name: "chat", Kind: llmgate.KindChat, Enabled: true, Prices: []llmgate.Price{{UnitOfMeasure: 1_000_000, Currency: "USD", Token: &llmgate.TokenPrice{Input: money("1"), Output: money("2")}}}},
+			{Name: "free", Kind: llmgate.KindChat, Enabled: true},
+			{Name: "off", Kind: llmgate.KindChat, Enabled: false},
+			{Name: "emb", Kind: llmgate.KindEmbedding, Enabled: true, Prices: []llmgate.Price{{UnitOfMeasure: 1_000_000, Currency: "USD", Token: &llmgate.TokenPrice{Input: money("0.1")}}}},
+			{Name: "img", Kind: llmgate.KindImage, Enabled: true, Prices: []llmgate.Price{{UnitOfMeasure: 1_000_000, Currency: "USD", Pixel: &llmgate.PixelPrice{Width: 1024, Height: 1024, Value: llmgate.MustParseMoney("0.04")}}}},
+		}},
+		{Name: "openai", Enabled: true, Configured: false, MissingConfig: "set OPENAI_API_KEY", Models: []llmgate.ModelInfo{{Name: "gpt-4o", Kind: llmgate.KindChat, Enabled: true}}},
+	}}
+}
+
+func newService(t *testing.T, targets ...any) (*Service, *recLedger) {
+	t.Helper()
+	var deps []*router.Deployment
+	for i, tg := range targets {
+		deps = append(deps, &router.Deployment{Name: "mock/" + string(rune('a'+i)), Provider: "mock", Target: tg})
+	}
+	l := &recLedger{}
+	return New(catalog(), Options{Router: router.New(deps), Ledger: l, Timeout: time.Second}), l
+}
+
+func req(model string) *llmgate.ChatRequest {
+	return &llmgate.ChatRequest{Provider: "mock", Model: model, Messages: []llmgate.Message{{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart("hi there")}}}}
+}
+
+func TestResolveErrors(t *testing.T) {
+	s, l := newService(t, mock.New(mock.Config{}))
+	tests := []struct {
+		provider, model string
+		code            llmgate.ErrorCode
+	}{
+		{"nope", "chat", llmgate.EProviderNotFound},
+		{"mock", "nope", llmgate.EModelNotFound},
+		{"mock", "off", llmgate.EModelDisabled},
+		{"mock", "emb", llmgate.EUnsupported},
+		{"openai", "gpt-4o", llmgate.EProviderNotConfigured},
+	}
+	for _, tt := range tests {
+		r := req(tt.model)
+		r.Provider = tt.provider
+		_, err := s.Chat(context.Background(), r)
+		if llmgate.ErrorCodeOf(err) != tt.code {
+			t.Errorf("%s/%s: %v, want %s", tt.provider, tt.model, err, tt.code)
+		}
+	}
+	if _, err := s.Chat(context.Background(), &llmgate.ChatRequest{Provider: "openai", Model: "gpt-4o"}); err == nil || llmgate.AsError(err).Message != `provider "openai" is not configured: set OPENAI_API_KEY` {
+		t.Errorf("not configured message: %v", err)
+	}
+	if len(l.rows) != len(tests)+1 {
+		t.Errorf("%d ledger rows for %d failed requests", len(l.rows), len(tests)+1)
+	}
+	for _, r := range l.rows {
+		if !r.Final || r.Attempt != 0 || r.ErrorCode == "" {
+			t.Errorf("row %+v", r)
+		}
+	}
+}
+
+func TestChatPricedAndRecorded(t *testing.T) {
+	s, l := newService(t, mock.New(mock.Config{}))
+	ctx := llmgate.WithCaller(context.Background(), llmgate.Caller{CorrelationID: "c", UserID: "u", ClientID: "app", API: "native"})
+	resp, err := s.Chat(ctx, req("chat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 prompt words, 5 reply words at $1 / $2 per million tokens.
+	if resp.Cost == nil || resp.Cost.Input.String() != "0.000002" || resp.Cost.Output.String() != "0.00001" || resp.Cost.Total.String() != "0.000012" {
+		t.Errorf("cost %+v", resp.Cost)
+	}
+	if resp.Provider != "mock" || resp.Deployment != "mock/a" || resp.Attempts != 1 {
+		t.Errorf("served %+v", resp.Served)
+	}
+	if len(l.rows) != 1 {
+		t.Fatalf("rows %d", len(l.rows))
+	}
+	r := l.rows[0]
+	if r.CorrelationID != "c" || r.UserID != "u" || r.ClientID != "app" || r.Deployment != "mock/a" || !r.Final || r.Status != 200 || r.Cost == nil || r.Usage.TotalTokens != 7 {
+		t.Errorf("row %+v", r)
+	}
+	resp, _ = s.Chat(ctx, req("free"))
+	if resp.Cost != nil || l.rows[1].Cost != nil {
+		t.Error("an unpriced model got a cost")
+	}
+}
+
+func TestFailoverRecordsEveryAttempt(t *testing.T) {
+	bad := &flaky{Client: mock.New(mock.Config{}), fails: 100, code: llmgate.EUpstreamUnavailable}
+	good := mock.New(mock.Config{})
+	s, l := newService(t, bad, good)
+	for i := 0; i < 4; i++ {
+		resp, err := s.Chat(context.Background(), req("chat"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Deployment != "mock/b" {
+			t.Errorf("answered by %s", resp.Deployment)
+		}
+	}
+	// Round robin starts on a twice and on b twice: 2 requests × 2 rows + 2 × 1.
+	if len(l.rows) != 6 {
+		t.Fatalf("rows %d", len(l.rows))
+	}
+	finals, failed := 0, 0
+	for _, r := range l.rows {
+		if r.Final {
+			finals++
+		}
+		if r.ErrorCode == llmgate.EUpstreamUnavailable {
+			failed++
+			if r.Final || r.Deployment != "mock/a" {
+				t.Errorf("failed attempt row %+v", r)
+			}
+		}
+	}
+	if finals != 4 || failed != 2 {
+		t.Errorf("finals %d failed %d", finals, failed)
+	}
+}
+
+func TestNonRetryableStops(t *testing.T) {
+	bad := &flaky{Client: mock.New(mock.Config{}), fails: 100, code: llmgate.EContextLengthExceeded}
+	s, _ := newService(t, bad, bad)
+	if _, err := s.Chat(context.Background(), req("chat")); llmgate.ErrorCodeOf(err) != llmgate.EContextLengthExceeded {
+		t.Fatal(err)
+	}
+	if bad.calls != 1 {
+		t.Errorf("a context-length error was retried: %d calls", bad.calls)
+	}
+}
+
+func TestTimeoutIsUpstreamTimeout(t *testing.T) {
+	slow := mock.New(mock.Config{Latency: time.Hour})
+	var deps = []*router.Deployment{{Name: "mock/slow", Provider: "mock", Target: slow}}
+	s := New(catalog(), Options{Router: router.New(deps), Timeout: 20 * time.Millisecond})
+	_, err := s.Chat(context.Background(), req("chat"))
+	if c := llmgate.ErrorCodeOf(err); c != llmgate.EUpstreamTimeout && c != llmgate.EClientClosed {
+		t.Fatalf("err %v", err)
+	}
+	// The mock reports a cancelled context as client_closed; the gateway knows
+	// the client is still there and must call it a timeout.
+	if llmgate.ErrorCodeOf(err) != llmgate.EUpstreamTimeout {
+		t.Errorf("err %v, want upstream_timeout", err)
+	}
+	_, err = s.ChatStream(context.Background(), req("chat"))
+	if llmgate.ErrorCodeOf(err) != llmgate.EUpstreamTimeout {
+		t.Errorf("stream err %v, want upstream_timeout", err)
+	}
+}
+
+func drain(t *testing.T, st llmgate.ChatStream) (text string, cost *llmgate.Cost, served *llmgate.Served) {
+	t.Helper()
+	for {
+		ch, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.Served != nil {
+			served = ch.Served
+		}
+		for _, d := range ch.Deltas {
+			text += d.Content
+		}
+		if ch.Cost != nil {
+			cost = ch.Cost
+		}
+	}
+}
+
+func TestStreamMeteredOnce(t *testing.T) {
+	bad := &flaky{Client: mock.New(mock.Config{}), fails: 1, code: llmgate.ERateLimited}
+	s, l := newService(t, bad)
+	if _, err := s.ChatStream(context.Background(), req("chat")); llmgate.ErrorCodeOf(err) != llmgate.ERateLimited {
+		t.Fatalf("first stream: %v", err)
+	}
+	st, err := s.ChatStream(context.Background(), req("chat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, cost, served := drain(t, st)
+	st.Close()
+	if text != "Mock reply to: hi there" || cost == nil || cost.Total.String() != "0.000012" || served == nil || served.Deployment != "mock/a" {
+		t.Errorf("text %q cost %+v served %+v", text, cost, served)
+	}
+	if len(l.rows) != 2 || !l.rows[1].Stream || l.rows[1].ErrorCode != "" || l.rows[1].Cost == nil {
+		t.Fatalf("rows %+v", l.rows)
+	}
+}
+
+func TestStreamFailsOverBeforeFirstChunk(t *testing.T) {
+	bad := &flaky{Client: mock.New(mock.Config{}), fails: 100, code: llmgate.EUpstreamError}
+	s, l := newService(t, bad, mock.New(mock.Config{}))
+	st, err := s.ChatStream(context.Background(), req("chat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(t, st)
+	st.Close()
+	if last := l.rows[len(l.rows)-1]; last.Deployment != "mock/b" || !last.Final || last.ErrorCode != "" {
+		t.Errorf("final row %+v", last)
+	}
+}
+
+func TestStreamClosedEarlyIsRecorded(t *testing.T) {
+	s, l := newService(t, mock.New(mock.Config{Reply: "a b c d"}))
+	st, err := s.ChatStream(context.Background(), req("chat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st.Close()
+	if len(l.rows) != 1 || l.rows[0].ErrorCode != llmgate.EClientClosed {
+		t.Errorf("rows %+v", l.rows)
+	}
+}
+
+func TestEmbeddingAndImageCost(t *testing.T) {
+	s, _ := newService(t, mock.New(mock.Config{}))
+	e, err := s.Embed(context.Background(), &llmgate.EmbeddingRequest{Provider: "mock", Model: "emb", Input: []string{"one two three"}})
+	if err != nil || e.Cost.Total.String() != "0.0000003" {
+		t.Errorf("embedding %v %+v", err, e)
+	}
+	im, err := s.GenerateImage(context.Background(), &llmgate.ImageRequest{Provider: "mock", Model: "img", Prompt: "cat", N: 2})
+	if err != nil || im.Cost.Total.String() != "0.08" {
+		t.Errorf("image %v %+v", err, im)
+	}
+}
+
+func TestSetCatalogSwaps(t *testing.T) {
+	s, _ := newService(t, mock.New(mock.Config{}))
+	cat := catalog()
+	cat.Providers[0].Models[0].Enabled = false
+	s.SetCatalog(cat)
+	if _, err := s.Chat(context.Background(), req("chat")); llmgate.ErrorCodeOf(err) != llmgate.EModelDisabled {
+		t.Errorf("after reload: %v", err)
+	}
+}

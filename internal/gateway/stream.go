@@ -1,0 +1,133 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/router"
+)
+
+// ChatStream opens a streamed chat on a deployment of the request's provider.
+// A deployment that fails before its first chunk is left for the next one;
+// after the first chunk the stream belongs to that deployment. The returned
+// stream sets Served on its first chunk and Cost on the chunk with usage, and
+// writes the ledger rows when it ends, fails or is closed early.
+func (s *Service) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llmgate.ChatStream, error) {
+	rec := base(ctx, llmgate.OpChat, req.Provider, req.Model, time.Now())
+	rec.Stream = true
+	snap := s.snap.Load()
+	ms := &meteredStream{s: s, rec: rec, snap: snap, provider: req.Provider, model: req.Model}
+	if _, err := snap.resolve(s.router, req.Provider, req.Model, llmgate.KindChat); err != nil {
+		s.record(rec, &ms.as, err, llmgate.Usage{}, nil)
+		return nil, err
+	}
+	err := s.call(ctx, req.Provider, &ms.as, func(ctx context.Context, d *router.Deployment) error {
+		cs, ok := d.Target.(llmgate.ChatStreamer)
+		if !ok {
+			return unsupported(d, "streaming")
+		}
+		// The stream outlives this attempt, so its context is cancelled by
+		// Close, or by the timer if the first chunk is late.
+		sctx, cancel := context.WithCancelCause(ctx)
+		if s.timeout > 0 {
+			t := time.AfterFunc(s.timeout, func() { cancel(errFirstChunkTimeout) })
+			defer t.Stop()
+		}
+		st, err := cs.ChatStream(sctx, req)
+		if err == nil {
+			ms.first, err = st.Recv()
+			if err != nil {
+				st.Close()
+			}
+		}
+		if err != nil {
+			if context.Cause(sctx) == errFirstChunkTimeout {
+				err = &llmgate.Error{Code: llmgate.EUpstreamTimeout, Message: "the provider sent no chunk within " + s.timeout.String(), Err: err}
+			} else if errors.Is(err, io.EOF) {
+				err = &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Message: "the stream ended before its first chunk"}
+			}
+			cancel(nil)
+			return err
+		}
+		ms.upstream, ms.cancel = st, cancel
+		return nil
+	})
+	if err != nil {
+		s.record(rec, &ms.as, err, llmgate.Usage{}, nil)
+		return nil, err
+	}
+	sv := served(req.Provider, req.Model, &ms.as)
+	ms.first.Served = &sv
+	return ms, nil
+}
+
+var errFirstChunkTimeout = errors.New("no first chunk in time")
+
+// meteredStream forwards an upstream stream, prices its usage and records
+// it in the ledger exactly once.
+type meteredStream struct {
+	s        *Service
+	rec      llmgate.Record
+	snap     *snapshot
+	provider string
+	model    string
+	as       attempts
+	upstream llmgate.ChatStream
+	cancel   context.CancelCauseFunc
+	first    *llmgate.ChatChunk
+	usage    llmgate.Usage
+	cost     *llmgate.Cost
+	done     bool
+}
+
+func (m *meteredStream) Recv() (*llmgate.ChatChunk, error) {
+	if m.done {
+		return nil, io.EOF
+	}
+	ch := m.first
+	if ch != nil {
+		m.first = nil
+	} else {
+		var err error
+		ch, err = m.upstream.Recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				m.finish(nil)
+				return nil, io.EOF
+			}
+			m.finish(err)
+			return nil, err
+		}
+	}
+	if ch.Usage != nil {
+		u := *ch.Usage
+		if u.TotalTokens == 0 {
+			u.TotalTokens = u.PromptTokens + u.CompletionTokens
+		}
+		m.usage = u
+		m.cost = m.snap.prices.ChatCost(m.provider, m.model, u)
+		ch.Usage, ch.Cost = &m.usage, m.cost
+	}
+	return ch, nil
+}
+
+// finish records the stream's outcome once.
+func (m *meteredStream) finish(err error) {
+	if m.done {
+		return
+	}
+	m.done = true
+	m.s.record(m.rec, &m.as, err, m.usage, m.cost)
+}
+
+// Close releases the upstream stream. A stream closed before its end is
+// recorded as closed by the client.
+func (m *meteredStream) Close() error {
+	m.finish(&llmgate.Error{Code: llmgate.EClientClosed, Message: "the client closed the stream before its end"})
+	err := m.upstream.Close()
+	m.cancel(nil)
+	return err
+}
