@@ -1,0 +1,342 @@
+// Package postgres is the PostgreSQL ledger store, on pgx. It suits
+// several gateway instances sharing one ledger.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/llmgate/llmgate"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the key of the session advisory lock held while
+// migrating, so that gateway instances starting together migrate one after
+// the other. It spells "llmgate" in ASCII.
+const migrationLock int64 = 0x6c6c6d67617465
+
+// Store is a llmgate.LedgerStore in a PostgreSQL database. It is safe for
+// concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ llmgate.LedgerStore = (*Store)(nil)
+
+// Open connects to the database at url (a postgres:// URL or a key=value
+// connection string, as pgx accepts; a search_path parameter selects the
+// schema) and applies the migrations it lacks.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx's parse errors can quote the URL, password included.
+		return nil, errors.New("postgres: open: invalid connection URL")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the connection pool. Using the Store afterwards returns
+// errors.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// migration is one embedded schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads the embedded migrations, ordered by the version
+// number that starts their file names ("0001_ledger.sql").
+func loadMigrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("reading migrations: %w", err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		prefix, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(prefix)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %q: name must start with a positive version number and '_'", e.Name())
+		}
+		b, err := migrations.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("reading migration %q: %w", e.Name(), err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("migrations %q and %q share version %d", ms[i-1].name, ms[i].name, ms[i].version)
+		}
+	}
+	return ms, nil
+}
+
+// migrate applies the migrations that schema_migrations does not list,
+// each in its own transaction, while holding an advisory lock: a second
+// instance starting at the same time waits, then finds nothing to do.
+func (s *Store) migrate(ctx context.Context) (err error) {
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return fmt.Errorf("taking the migration lock: %w", err)
+	}
+	defer func() {
+		// The lock belongs to the session: release it even when ctx is done,
+		// or the pooled connection would keep it.
+		unlockCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, uerr := conn.Exec(unlockCtx, `SELECT pg_advisory_unlock($1)`, migrationLock); uerr != nil {
+			conn.Conn().Close(unlockCtx) // closing the session releases the lock
+			if err == nil {
+				err = fmt.Errorf("releasing the migration lock: %w", uerr)
+			}
+		}
+	}()
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+	)`); err != nil {
+		return fmt.Errorf("creating schema_migrations: %w", err)
+	}
+	var current int
+	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("reading schema version: %w", err)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("applying migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// columns are the ledger columns InsertRecords fills, in the order of
+// recordValues.
+var columns = []string{
+	"ts", "correlation_id", "user_id", "client_id", "operation", "api", "provider", "model", "deployment",
+	"attempt", "final", "stream", "prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
+	"cache_write_tokens", "reasoning_tokens", "estimated", "cost_input", "cost_output", "cost_total", "currency",
+	"latency_us", "upstream_latency_us", "status", "error_code",
+}
+
+// InsertRecords writes rs with one COPY, which is atomic.
+func (s *Store) InsertRecords(ctx context.Context, rs []llmgate.Record) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	n, err := s.pool.CopyFrom(ctx, pgx.Identifier{"ledger"}, columns,
+		pgx.CopyFromSlice(len(rs), func(i int) ([]any, error) { return recordValues(&rs[i]), nil }))
+	if err != nil {
+		return fmt.Errorf("postgres: inserting %d records: %w", len(rs), err)
+	}
+	if n != int64(len(rs)) {
+		return fmt.Errorf("postgres: inserting %d records: copied %d", len(rs), n)
+	}
+	return nil
+}
+
+// recordValues returns the column values of r, in the order of columns.
+func recordValues(r *llmgate.Record) []any {
+	var costIn, costOut, costTotal, currency any
+	if c := r.Cost; c != nil {
+		costIn, costOut, costTotal, currency = int64(c.Input), int64(c.Output), int64(c.Total), c.Currency
+	}
+	u := &r.Usage
+	return []any{
+		unixNano(r.Time), r.CorrelationID, r.UserID, r.ClientID, string(r.Operation), r.API,
+		r.Provider, r.Model, r.Deployment,
+		int32(r.Attempt), r.Final, r.Stream,
+		int64(u.PromptTokens), int64(u.CompletionTokens), int64(u.TotalTokens), int64(u.CachedTokens),
+		int64(u.CacheWriteTokens), int64(u.ReasoningTokens), u.Estimated,
+		costIn, costOut, costTotal, currency,
+		r.Latency.Microseconds(), r.UpstreamLatency.Microseconds(), int32(r.Status), string(r.ErrorCode),
+	}
+}
+
+// unixNano is t in Unix nanoseconds, clamped to the range int64 holds
+// (years 1678 to 2262) instead of overflowing.
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// keyExpr is the SQL expression each grouping groups by. The day is the
+// floor of ts over a day, so that times before 1970 fall on the right day.
+var keyExpr = map[llmgate.UsageGroup]string{
+	llmgate.GroupClient:   "client_id",
+	llmgate.GroupUser:     "user_id",
+	llmgate.GroupModel:    "provider || '/' || model",
+	llmgate.GroupProvider: "provider",
+	llmgate.GroupDay:      "((ts - (((ts % 86400000000000) + 86400000000000) % 86400000000000)) / 86400000000000)::text",
+}
+
+// Usage aggregates the records in [q.From, q.To) with SQL GROUP BY. A zero
+// From or To leaves that end of the range open. Rows are ordered by Key,
+// byte-wise (not in the database's collation). PostgreSQL sums BIGINT into
+// NUMERIC, so totals are exact; a group whose priced requests cost more
+// than Money holds (about 9.2 million units of the currency) fails with an
+// EInternal *llmgate.Error rather than a wrong total, and so does a group
+// whose priced requests mix currencies.
+func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.UsageRow, error) {
+	key, ok := keyExpr[q.GroupBy]
+	if !ok {
+		return nil, llmgate.Errorf(llmgate.EInvalidRequest, "unknown usage grouping %q", q.GroupBy)
+	}
+	conds := []string{"ts >= $1"}
+	from := int64(math.MinInt64)
+	if !q.From.IsZero() {
+		from = unixNano(q.From)
+	}
+	args := []any{from}
+	if !q.To.IsZero() {
+		args = append(args, unixNano(q.To))
+		conds = append(conds, fmt.Sprintf("ts < $%d", len(args)))
+	}
+	if q.ClientID != "" {
+		args = append(args, q.ClientID)
+		conds = append(conds, fmt.Sprintf("client_id = $%d", len(args)))
+	}
+	if q.UserID != "" {
+		args = append(args, q.UserID)
+		conds = append(conds, fmt.Sprintf("user_id = $%d", len(args)))
+	}
+	query := `SELECT ` + key + ` AS k,
+		COUNT(*) FILTER (WHERE final),
+		COUNT(*),
+		COUNT(*) FILTER (WHERE final AND error_code <> ''),
+		COALESCE(SUM(prompt_tokens) FILTER (WHERE final), 0)::bigint,
+		COALESCE(SUM(completion_tokens) FILTER (WHERE final), 0)::bigint,
+		COALESCE(SUM(total_tokens) FILTER (WHERE final), 0)::bigint,
+		COALESCE(SUM(cached_tokens) FILTER (WHERE final), 0)::bigint,
+		(SUM(cost_total) FILTER (WHERE final))::text,
+		COUNT(*) FILTER (WHERE final AND cost_total IS NULL),
+		MIN(currency) FILTER (WHERE final AND cost_total IS NOT NULL),
+		MAX(currency) FILTER (WHERE final AND cost_total IS NOT NULL)
+		FROM ledger WHERE ` + strings.Join(conds, " AND ") + ` GROUP BY k`
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: usage: %w", err)
+	}
+	defer rows.Close()
+	out := []llmgate.UsageRow{}
+	for rows.Next() {
+		var (
+			r              llmgate.UsageRow
+			cost           *string
+			curMin, curMax *string
+		)
+		if err := rows.Scan(&r.Key, &r.Requests, &r.Attempts, &r.Errors,
+			&r.PromptTokens, &r.CompletionTokens, &r.TotalTokens, &r.CachedTokens,
+			&cost, &r.Unpriced, &curMin, &curMax); err != nil {
+			return nil, fmt.Errorf("postgres: reading usage: %w", err)
+		}
+		if q.GroupBy == llmgate.GroupDay {
+			day, err := strconv.ParseInt(r.Key, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("postgres: reading usage day %q: %w", r.Key, err)
+			}
+			r.Key = time.Unix(day*86400, 0).UTC().Format(time.DateOnly)
+		}
+		if cost != nil {
+			// The sum of picodollars is an integer; ParseInt fails exactly
+			// when it leaves Money's range.
+			v, err := strconv.ParseInt(*cost, 10, 64)
+			if err != nil {
+				return nil, costOverflow(r.Key, err)
+			}
+			r.Cost = llmgate.Money(v)
+		}
+		if deref(curMin) != deref(curMax) {
+			return nil, mixedCurrencies(r.Key, deref(curMin), deref(curMax))
+		}
+		r.Currency = deref(curMin)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: usage: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// costOverflow is the error for a group whose cost total does not fit in
+// Money.
+func costOverflow(key string, err error) error {
+	return &llmgate.Error{
+		Code: llmgate.EInternal,
+		Message: fmt.Sprintf("the cost total of usage group %q exceeds the range of Money (about 9.2 million); "+
+			"query a shorter time range", key),
+		Err: err,
+	}
+}
+
+// mixedCurrencies is the error for a group whose priced requests were
+// priced in more than one currency: their costs cannot be summed.
+func mixedCurrencies(key, a, b string) error {
+	return &llmgate.Error{
+		Code:    llmgate.EInternal,
+		Message: fmt.Sprintf("usage group %q mixes currencies %q and %q; its costs cannot be summed", key, a, b),
+	}
+}

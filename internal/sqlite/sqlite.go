@@ -1,0 +1,437 @@
+// Package sqlite is the SQLite ledger store, on the pure-Go driver
+// modernc.org/sqlite. It is the default store: a single file next to the
+// gateway, in WAL mode.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/llmgate/llmgate"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// MemoryPath is the path Open takes for a private in-memory database.
+const MemoryPath = ":memory:"
+
+// The connection settings every connection gets. busy_timeout comes first
+// so that the others wait for a lock instead of failing; _txlock=immediate
+// makes every transaction take the write lock at BEGIN, so that two writers
+// wait for each other instead of failing to upgrade a read lock. A 32 MiB
+// page cache keeps the indexes' hot pages in memory during large batches.
+const pragmas = "_pragma=busy_timeout(10000)" +
+	"&_pragma=journal_mode(WAL)" +
+	"&_pragma=synchronous(NORMAL)" +
+	"&_pragma=foreign_keys(1)" +
+	"&_pragma=cache_size(-32768)" +
+	"&_txlock=immediate"
+
+// Store is a llmgate.LedgerStore in a SQLite database. It is safe for
+// concurrent use.
+type Store struct {
+	db *sql.DB
+}
+
+var _ llmgate.LedgerStore = (*Store)(nil)
+
+// Open opens the SQLite database at path, creating it and its parent
+// directory when missing, and applies the migrations it lacks. The path
+// MemoryPath (":memory:") opens a private in-memory database, for tests.
+func Open(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: open: empty path")
+	}
+	// The driver reads everything after '?' as connection parameters.
+	if strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("sqlite: open %q: path must not contain '?'", path)
+	}
+	memory := path == MemoryPath
+	if !memory {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+		}
+	}
+	db, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	if memory {
+		// Every connection to :memory: is a database of its own: keep
+		// exactly one, forever.
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+	} else {
+		// WAL lets readers run beside the one writer.
+		db.SetMaxOpenConns(4)
+		db.SetMaxIdleConns(4)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database. Using the Store afterwards returns errors.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// migration is one embedded schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads the embedded migrations, ordered by the version
+// number that starts their file names ("0001_ledger.sql").
+func loadMigrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("reading migrations: %w", err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		prefix, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(prefix)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %q: name must start with a positive version number and '_'", e.Name())
+		}
+		b, err := migrations.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("reading migration %q: %w", e.Name(), err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("migrations %q and %q share version %d", ms[i-1].name, ms[i].name, ms[i].version)
+		}
+	}
+	return ms, nil
+}
+
+// migrate applies, in one transaction, the migrations that
+// schema_migrations does not list. The transaction takes the write lock at
+// BEGIN, so two processes opening the same file apply them once.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at TEXT NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("creating schema_migrations: %w", err)
+	}
+	var current int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("reading schema version: %w", err)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("applying migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+			m.version, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+			return fmt.Errorf("recording migration %s: %w", m.name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing migrations: %w", err)
+	}
+	return nil
+}
+
+// columns are the ledger columns InsertRecords fills, in the order of
+// recordArgs.
+const columns = "ts, correlation_id, user_id, client_id, operation, api, provider, model, deployment, " +
+	"attempt, final, stream, prompt_tokens, completion_tokens, total_tokens, cached_tokens, " +
+	"cache_write_tokens, reasoning_tokens, estimated, cost_input, cost_output, cost_total, currency, " +
+	"latency_us, upstream_latency_us, status, error_code"
+
+const numColumns = 27
+
+// rowsPerInsert is the number of rows one INSERT statement carries: many
+// rows per statement cut the per-statement overhead, and 64 × 27 parameters
+// stay far below SQLite's limit of 32766.
+const rowsPerInsert = 64
+
+// insertSQL returns an INSERT of n rows.
+func insertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ledger (" + columns + ") VALUES ")
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", numColumns), ",") + ")"
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+var insertManySQL = insertSQL(rowsPerInsert)
+
+// InsertRecords writes rs in one transaction.
+func (s *Store) InsertRecords(ctx context.Context, rs []llmgate.Record) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: inserting %d records: %w", len(rs), err)
+	}
+	defer tx.Rollback()
+	args := make([]any, 0, rowsPerInsert*numColumns)
+	if len(rs) >= rowsPerInsert {
+		stmt, err := tx.PrepareContext(ctx, insertManySQL)
+		if err != nil {
+			return fmt.Errorf("sqlite: inserting %d records: %w", len(rs), err)
+		}
+		defer stmt.Close()
+		for len(rs) >= rowsPerInsert {
+			args = args[:0]
+			for i := range rowsPerInsert {
+				args = appendRecordArgs(args, &rs[i])
+			}
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("sqlite: inserting records: %w", err)
+			}
+			rs = rs[rowsPerInsert:]
+		}
+	}
+	if len(rs) > 0 {
+		args = args[:0]
+		for i := range rs {
+			args = appendRecordArgs(args, &rs[i])
+		}
+		if _, err := tx.ExecContext(ctx, insertSQL(len(rs)), args...); err != nil {
+			return fmt.Errorf("sqlite: inserting records: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: committing records: %w", err)
+	}
+	return nil
+}
+
+// appendRecordArgs appends the column values of r, in the order of columns,
+// as int64 rather than int: database/sql converts an int through
+// reflection, a measurable cost over a million rows.
+func appendRecordArgs(args []any, r *llmgate.Record) []any {
+	var costIn, costOut, costTotal, currency any
+	if c := r.Cost; c != nil {
+		costIn, costOut, costTotal, currency = int64(c.Input), int64(c.Output), int64(c.Total), c.Currency
+	}
+	u := &r.Usage
+	return append(args,
+		unixNano(r.Time), r.CorrelationID, r.UserID, r.ClientID, string(r.Operation), r.API,
+		r.Provider, r.Model, r.Deployment,
+		int64(r.Attempt), r.Final, r.Stream,
+		int64(u.PromptTokens), int64(u.CompletionTokens), int64(u.TotalTokens), int64(u.CachedTokens),
+		int64(u.CacheWriteTokens), int64(u.ReasoningTokens), u.Estimated,
+		costIn, costOut, costTotal, currency,
+		r.Latency.Microseconds(), r.UpstreamLatency.Microseconds(), int64(r.Status), string(r.ErrorCode),
+	)
+}
+
+// unixNano is t in Unix nanoseconds, clamped to the range int64 holds
+// (years 1678 to 2262) instead of overflowing.
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+const nanosPerDay = int64(24 * time.Hour)
+
+// keyExpr is the SQL expression each grouping groups by. The day is the
+// floor of ts over a day, so that times before 1970 fall on the right day.
+var keyExpr = map[llmgate.UsageGroup]string{
+	llmgate.GroupClient:   "client_id",
+	llmgate.GroupUser:     "user_id",
+	llmgate.GroupModel:    "provider || '/' || model",
+	llmgate.GroupProvider: "provider",
+	llmgate.GroupDay:      "(ts - (((ts % 86400000000000) + 86400000000000) % 86400000000000)) / 86400000000000",
+}
+
+// Usage aggregates the records in [q.From, q.To) with SQL GROUP BY. A zero
+// From or To leaves that end of the range open. Rows are ordered by Key,
+// byte-wise. A group whose priced requests cost more than Money holds
+// (about 9.2 million units of the currency) fails with an EInternal
+// *llmgate.Error rather than a wrong total, since SQLite's SUM stops at
+// int64; so does a group whose priced requests mix currencies.
+func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.UsageRow, error) {
+	key, ok := keyExpr[q.GroupBy]
+	if !ok {
+		return nil, llmgate.Errorf(llmgate.EInvalidRequest, "unknown usage grouping %q", q.GroupBy)
+	}
+	where, args := whereClause(q)
+	query := `SELECT ` + key + ` AS k,
+		SUM(final),
+		COUNT(*),
+		SUM(CASE WHEN final = 1 AND error_code <> '' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN final = 1 THEN prompt_tokens ELSE 0 END),
+		SUM(CASE WHEN final = 1 THEN completion_tokens ELSE 0 END),
+		SUM(CASE WHEN final = 1 THEN total_tokens ELSE 0 END),
+		SUM(CASE WHEN final = 1 THEN cached_tokens ELSE 0 END),
+		SUM(CASE WHEN final = 1 THEN cost_total END),
+		SUM(CASE WHEN final = 1 AND cost_total IS NULL THEN 1 ELSE 0 END),
+		MIN(CASE WHEN final = 1 AND cost_total IS NOT NULL THEN currency END),
+		MAX(CASE WHEN final = 1 AND cost_total IS NOT NULL THEN currency END)
+		FROM ledger ` + where + ` GROUP BY k`
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.usageError(ctx, q, err)
+	}
+	defer rows.Close()
+	out := []llmgate.UsageRow{}
+	for rows.Next() {
+		var (
+			r              llmgate.UsageRow
+			k              any
+			cost           sql.NullInt64
+			curMin, curMax sql.NullString
+		)
+		if err := rows.Scan(&k, &r.Requests, &r.Attempts, &r.Errors,
+			&r.PromptTokens, &r.CompletionTokens, &r.TotalTokens, &r.CachedTokens,
+			&cost, &r.Unpriced, &curMin, &curMax); err != nil {
+			return nil, fmt.Errorf("sqlite: reading usage: %w", err)
+		}
+		r.Key = formatKey(q.GroupBy, k)
+		r.Cost = llmgate.Money(cost.Int64)
+		if curMin.String != curMax.String {
+			return nil, mixedCurrencies(r.Key, curMin.String, curMax.String)
+		}
+		r.Currency = curMin.String
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.usageError(ctx, q, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// whereClause is the WHERE clause of q, with its arguments.
+func whereClause(q llmgate.UsageQuery) (string, []any) {
+	conds := []string{"ts >= ?"}
+	from := int64(math.MinInt64)
+	if !q.From.IsZero() {
+		from = unixNano(q.From)
+	}
+	args := []any{from}
+	if !q.To.IsZero() {
+		conds = append(conds, "ts < ?")
+		args = append(args, unixNano(q.To))
+	}
+	if q.ClientID != "" {
+		conds = append(conds, "client_id = ?")
+		args = append(args, q.ClientID)
+	}
+	if q.UserID != "" {
+		conds = append(conds, "user_id = ?")
+		args = append(args, q.UserID)
+	}
+	return "WHERE " + strings.Join(conds, " AND "), args
+}
+
+// formatKey turns a grouping value into a UsageRow key.
+func formatKey(g llmgate.UsageGroup, k any) string {
+	switch v := k.(type) {
+	case int64:
+		if g == llmgate.GroupDay {
+			return time.Unix(v*86400, 0).UTC().Format(time.DateOnly)
+		}
+		return strconv.FormatInt(v, 10)
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(k)
+}
+
+// usageError explains a failed usage query. SQLite's SUM fails on int64
+// overflow; TOTAL sums in floating point and cannot, so it tells whether a
+// group's cost left Money's range, without reading the error's text.
+func (s *Store) usageError(ctx context.Context, q llmgate.UsageQuery, err error) error {
+	where, args := whereClause(q)
+	check := `SELECT ` + keyExpr[q.GroupBy] + ` AS k,
+		TOTAL(CASE WHEN final = 1 THEN cost_total END) AS t
+		FROM ledger ` + where + ` GROUP BY k HAVING ABS(t) >= 9.2e18 LIMIT 1`
+	var k any
+	var total float64
+	switch cerr := s.db.QueryRowContext(ctx, check, args...).Scan(&k, &total); {
+	case cerr == nil:
+		return costOverflow(formatKey(q.GroupBy, k), err)
+	case errors.Is(cerr, sql.ErrNoRows):
+	default:
+		err = errors.Join(err, cerr)
+	}
+	return fmt.Errorf("sqlite: usage: %w", err)
+}
+
+// costOverflow is the error for a group whose cost total does not fit in
+// Money.
+func costOverflow(key string, err error) error {
+	return &llmgate.Error{
+		Code: llmgate.EInternal,
+		Message: fmt.Sprintf("the cost total of usage group %q exceeds the range of Money (about 9.2 million); "+
+			"query a shorter time range", key),
+		Err: err,
+	}
+}
+
+// mixedCurrencies is the error for a group whose priced requests were
+// priced in more than one currency: their costs cannot be summed.
+func mixedCurrencies(key, a, b string) error {
+	return &llmgate.Error{
+		Code:    llmgate.EInternal,
+		Message: fmt.Sprintf("usage group %q mixes currencies %q and %q; its costs cannot be summed", key, a, b),
+	}
+}
