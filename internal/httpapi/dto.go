@@ -88,42 +88,81 @@ type imageURL struct {
 }
 
 func (c *content) UnmarshalJSON(b []byte) error {
+	parts, err := parseContent[contentPart](b, "imageUrl")
+	c.parts = parts
+	return err
+}
+
+// oaContent is a message's content on the OpenAI surface, whose parts spell
+// image_url in snake case.
+type oaContent struct {
+	parts []llmgate.Part
+}
+
+type oaContentPart struct {
+	Type     string    `json:"type"`
+	Text     string    `json:"text,omitempty"`
+	ImageURL *imageURL `json:"image_url,omitempty"`
+}
+
+func (c *oaContent) UnmarshalJSON(b []byte) error {
+	parts, err := parseContent[oaContentPart](b, "image_url")
+	c.parts = parts
+	return err
+}
+
+// part is what both spellings of a content part provide.
+type part interface {
+	contentPart | oaContentPart
+}
+
+func partOf[P part](p P) (typ, text string, img *imageURL) {
+	switch v := any(p).(type) {
+	case contentPart:
+		return v.Type, v.Text, v.ImageURL
+	case oaContentPart:
+		return v.Type, v.Text, v.ImageURL
+	}
+	return "", "", nil
+}
+
+// parseContent reads a string, null, or an array of parts.
+func parseContent[P part](b []byte, imageField string) ([]llmgate.Part, error) {
 	b = bytes.TrimSpace(b)
 	switch {
 	case len(b) > 0 && b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+			return nil, err
 		}
-		c.parts = []llmgate.Part{llmgate.TextPart(s)}
-		return nil
+		return []llmgate.Part{llmgate.TextPart(s)}, nil
 	case len(b) > 0 && b[0] == '[':
-		var parts []contentPart
+		var parts []P
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&parts); err != nil {
-			return err
+			return nil, err
 		}
-		c.parts = make([]llmgate.Part, 0, len(parts))
+		out := make([]llmgate.Part, 0, len(parts))
 		for _, p := range parts {
-			switch p.Type {
+			typ, text, img := partOf(p)
+			switch typ {
 			case "text":
-				c.parts = append(c.parts, llmgate.TextPart(p.Text))
+				out = append(out, llmgate.TextPart(text))
 			case "image_url":
-				if p.ImageURL == nil {
-					return &badValueError{"an image_url content part needs imageUrl.url"}
+				if img == nil || img.URL == "" {
+					return nil, &badValueError{"an image_url content part needs " + imageField + ".url"}
 				}
-				c.parts = append(c.parts, llmgate.Part{Type: llmgate.PartImage, ImageURL: p.ImageURL.URL, ImageDetail: p.ImageURL.Detail})
+				out = append(out, llmgate.Part{Type: llmgate.PartImage, ImageURL: img.URL, ImageDetail: img.Detail})
 			default:
-				return &badValueError{"a content part's type must be text or image_url, not " + strconv.Quote(p.Type)}
+				return nil, &badValueError{"a content part's type must be text or image_url, not " + strconv.Quote(typ)}
 			}
 		}
-		return nil
+		return out, nil
 	case string(b) == "null":
-		c.parts = nil
-		return nil
+		return nil, nil
 	}
-	return &badValueError{"a message's content must be a string or an array of content parts"}
+	return nil, &badValueError{"a message's content must be a string or an array of content parts"}
 }
 
 // stopList is a string or an array of strings.

@@ -69,7 +69,11 @@ type route struct {
 	handler func(w http.ResponseWriter, r *http.Request)
 	// native routes require the caller headers.
 	native bool
-	doc    opDoc
+	// api is the surface a route belongs to: "native", "openai",
+	// "anthropic", or "" for docs and admin routes. Compatible surfaces
+	// read the caller headers when given and answer errors in their own shape.
+	api string
+	doc opDoc
 }
 
 // Handler returns the http.Handler of every route under APIPath.
@@ -103,19 +107,33 @@ func (s *Server) Handler() http.Handler {
 		rt.path = s.APIPath + rt.path
 		add(rt)
 	}
+	for _, rt := range s.openAIRoutes() {
+		rt.path = s.APIPath + rt.path
+		add(&rt)
+	}
 	add(&route{method: http.MethodGet, path: s.APIPath + "/openapi.json", handler: func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/vnd.oai.openapi+json")
 		w.Write(spec)
 	}})
 	add(&route{method: http.MethodGet, path: s.APIPath + "/docs", handler: s.docs})
-	return &mux{s: s, table: table}
+	prefixes := []prefixRoute{{prefix: s.APIPath + "/openai/v1/models/", api: "openai", method: http.MethodGet, handler: s.openAIModel}}
+	return &mux{s: s, table: table, prefixes: prefixes}
+}
+
+// prefixRoute serves every path under prefix, for ids that hold slashes.
+type prefixRoute struct {
+	prefix  string
+	api     string
+	method  string
+	handler func(w http.ResponseWriter, r *http.Request)
 }
 
 // mux dispatches on exact paths, so that unknown paths and methods get the
 // standard error body rather than net/http's plain text.
 type mux struct {
-	s     *Server
-	table map[string]map[string]*route
+	s        *Server
+	table    map[string]map[string]*route
+	prefixes []prefixRoute
 }
 
 func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -142,6 +160,18 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	methods := m.table[r.URL.Path]
 	if methods == nil {
+		for _, p := range m.prefixes {
+			if strings.HasPrefix(r.URL.Path, p.prefix) && r.Method == p.method {
+				info.api = p.api
+				info.caller = optionalCaller(r, p.api)
+				rec.Header().Set(headerCorrelationID, info.caller.CorrelationID)
+				p.handler(rec, r.WithContext(llmgate.WithCaller(ctx, info.caller)))
+				return
+			}
+		}
+		if strings.HasPrefix(r.URL.Path, s.APIPath+"/openai/") {
+			info.api = "openai"
+		}
 		s.writeError(rec, r, llmgate.Errorf(llmgate.ENotFound, "no endpoint at %s", r.URL.Path))
 		return
 	}
@@ -161,6 +191,12 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(rec, r, llmgate.Errorf(llmgate.EMethodNotAllowed, "%s does not accept %s", r.URL.Path, r.Method))
 		return
 	}
+	info.api = rt.api
+	if rt.api != "" && !rt.native {
+		info.caller = optionalCaller(r, rt.api)
+		rec.Header().Set(headerCorrelationID, info.caller.CorrelationID)
+		r = r.WithContext(llmgate.WithCaller(ctx, info.caller))
+	}
 	if rt.native {
 		c, err := callerOf(r)
 		info.caller = c
@@ -176,6 +212,7 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // reqInfo collects what the request log line reports; handlers fill it in.
 type reqInfo struct {
+	api      string
 	caller   llmgate.Caller
 	provider string
 	model    string
@@ -201,13 +238,13 @@ func (s *Server) logRequest(ctx context.Context, r *http.Request, rec *recorder,
 	}
 	status := rec.status
 	if status == 0 {
-		status = http.StatusOK
+		status = StatusOf(info.code)
 	}
 	s.Logger.LogAttrs(ctx, level, "request",
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
-		slog.Duration("latency", s.Now().Sub(start)),
+		slog.Float64("latencyMs", float64(s.Now().Sub(start).Microseconds())/1000),
 		slog.String("correlationId", info.caller.CorrelationID),
 		slog.String("userId", info.caller.UserID),
 		slog.String("clientId", info.caller.ClientID),
@@ -296,6 +333,29 @@ func callerOf(r *http.Request) (llmgate.Caller, error) {
 	return c, nil
 }
 
+// optionalCaller reads the caller headers of a compatible API, where SDKs
+// do not send them: a valid X-Correlation-Id is kept, otherwise one is made;
+// user and client are taken when present and well-formed.
+func optionalCaller(r *http.Request, api string) llmgate.Caller {
+	c := llmgate.Caller{API: api}
+	if cid := r.Header.Get(headerCorrelationID); cid != "" && len(cid) <= 64 && uuid.Validate(cid) == nil {
+		c.CorrelationID = cid
+	} else {
+		c.CorrelationID = uuid.NewString()
+	}
+	if u := r.Header.Get(headerUserID); checkID(headerUserID, u) == nil {
+		c.UserID = u
+	}
+	client := r.Header.Get(headerClientID)
+	if client == "" {
+		client = r.Header.Get(headerClientIDAlt)
+	}
+	if checkID(headerClientID, client) == nil {
+		c.ClientID = client
+	}
+	return c
+}
+
 func checkID(name, v string) error {
 	if v == "" {
 		return llmgate.Errorf(llmgate.EInvalidHeader, "the %s header is required", name)
@@ -326,7 +386,7 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request, err error) {
 		UserID:        info.caller.UserID,
 		ClientID:      info.caller.ClientID,
 		Operation:     operationOf(r.URL.Path),
-		API:           "native",
+		API:           info.caller.API,
 		Provider:      info.provider,
 		Model:         info.model,
 		Final:         true,
@@ -345,7 +405,7 @@ func operationOf(path string) llmgate.Operation {
 	return llmgate.OpChat
 }
 
-// writeError writes the standard error body for err.
+// writeError writes err in the error shape of the request's API surface.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := llmgate.AsError(err)
 	info := infoOf(r)
@@ -360,6 +420,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	h := w.Header()
 	setRetryAfter(h, e)
+	if info.api == "openai" {
+		writeJSON(w, status, openAIErrorOf(e, status))
+		return
+	}
 	writeJSON(w, status, &errorBody{Error: errorDetail{
 		Code:          e.Code,
 		Message:       e.Message,

@@ -19,16 +19,29 @@ func newEventWriter(w http.ResponseWriter) *eventWriter {
 	return &eventWriter{w: w, rc: http.NewResponseController(w)}
 }
 
+// start writes the response headers before the first event.
+func (e *eventWriter) start() {
+	if e.started {
+		return
+	}
+	h := e.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	e.w.WriteHeader(http.StatusOK)
+	e.started = true
+}
+
+func (e *eventWriter) flush() error {
+	if _, err := e.w.Write(e.buf.Bytes()); err != nil {
+		return err
+	}
+	return e.rc.Flush()
+}
+
 // event writes one event named name with v as its JSON data.
 func (e *eventWriter) event(name string, v any) error {
-	if !e.started {
-		h := e.w.Header()
-		h.Set("Content-Type", "text/event-stream")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("X-Accel-Buffering", "no")
-		e.w.WriteHeader(http.StatusOK)
-		e.started = true
-	}
+	e.start()
 	e.buf.Reset()
 	e.buf.WriteString("event: ")
 	e.buf.WriteString(name)
@@ -38,8 +51,27 @@ func (e *eventWriter) event(name string, v any) error {
 	}
 	// Encode ends with one newline; an event ends with a blank line.
 	e.buf.WriteByte('\n')
-	if _, err := e.w.Write(e.buf.Bytes()); err != nil {
+	return e.flush()
+}
+
+// data writes one unnamed event with v as its JSON data, as OpenAI streams do.
+func (e *eventWriter) data(v any) error {
+	e.start()
+	e.buf.Reset()
+	e.buf.WriteString("data: ")
+	if err := json.NewEncoder(&e.buf).Encode(v); err != nil {
 		return err
 	}
-	return e.rc.Flush()
+	e.buf.WriteByte('\n')
+	return e.flush()
+}
+
+// raw writes one unnamed event with literal data, such as [DONE].
+func (e *eventWriter) raw(s string) error {
+	e.start()
+	e.buf.Reset()
+	e.buf.WriteString("data: ")
+	e.buf.WriteString(s)
+	e.buf.WriteString("\n\n")
+	return e.flush()
 }
