@@ -107,7 +107,7 @@ func (s *Server) Handler() http.Handler {
 		rt.path = s.APIPath + rt.path
 		add(rt)
 	}
-	for _, rt := range s.openAIRoutes() {
+	for _, rt := range append(s.openAIRoutes(), s.anthropicRoutes()...) {
 		rt.path = s.APIPath + rt.path
 		add(&rt)
 	}
@@ -169,8 +169,11 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if strings.HasPrefix(r.URL.Path, s.APIPath+"/openai/") {
+		switch {
+		case strings.HasPrefix(r.URL.Path, s.APIPath+"/openai/"):
 			info.api = "openai"
+		case strings.HasPrefix(r.URL.Path, s.APIPath+"/anthropic/"):
+			info.api = "anthropic"
 		}
 		s.writeError(rec, r, llmgate.Errorf(llmgate.ENotFound, "no endpoint at %s", r.URL.Path))
 		return
@@ -420,8 +423,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	h := w.Header()
 	setRetryAfter(h, e)
-	if info.api == "openai" {
+	switch info.api {
+	case "openai":
 		writeJSON(w, status, openAIErrorOf(e, status))
+		return
+	case "anthropic":
+		writeJSON(w, status, anthropicErrorOf(e, status))
 		return
 	}
 	writeJSON(w, status, &errorBody{Error: errorDetail{

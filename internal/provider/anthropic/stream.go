@@ -1,0 +1,316 @@
+package anthropic
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/llmgate/llmgate"
+)
+
+// maxEventBytes bounds one line, and the data of one event, of a stream. An
+// event is a few hundred bytes; a megabyte leaves room for large tool
+// inputs while keeping a broken upstream from exhausting memory.
+const maxEventBytes = 1 << 20
+
+// streamBufferSize is the read buffer of a stream; longer lines are
+// assembled in a separate buffer up to the limit.
+const streamBufferSize = 16 << 10
+
+var (
+	errLineTooLong  = errors.New("stream line longer than the limit")
+	errStreamClosed = errors.New("stream closed by the caller")
+)
+
+// stream is a llmgate.ChatStream over the server-sent events of a streamed
+// Messages call. It reads the body as the caller asks for chunks, holding at
+// most one event in memory, and starts no goroutine: a canceled request
+// context makes the HTTP transport close the connection, which ends a
+// blocked Recv, and so does Close.
+type stream struct {
+	ctx      context.Context
+	body     io.ReadCloser
+	r        *bufio.Reader
+	provider string
+	secret   string
+	maxLine  int
+	// served goes on the first chunk returned, then is cleared.
+	served *llmgate.Served
+
+	long  []byte // assembles lines longer than the read buffer
+	data  []byte // the data of the event being read
+	event []byte // the event's name, from an "event:" line
+	wire  streamEvent
+
+	id, model string
+	usage     usage
+	// tools maps the index of each open tool_use block to its ordinal
+	// among the message's tool_use blocks, which is the domain's index.
+	tools    map[int]int
+	numTools int
+	// pending is a chunk to return before reading further.
+	pending *llmgate.ChatChunk
+	err     error // sticky: io.EOF after message_stop, or what ended the stream
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ llmgate.ChatStream = (*stream)(nil)
+
+// newStream reads events from body. ctx is the request's context, used to
+// tell a canceled client from a broken connection.
+func newStream(ctx context.Context, body io.ReadCloser, provider, secret string, maxLine int) *stream {
+	if maxLine <= 0 {
+		maxLine = maxEventBytes
+	}
+	return &stream{
+		ctx:      ctx,
+		body:     body,
+		r:        bufio.NewReaderSize(body, min(streamBufferSize, maxLine+2)),
+		provider: provider,
+		secret:   secret,
+		maxLine:  maxLine,
+	}
+}
+
+// Recv returns the next chunk that carries something: the role, text, a
+// piece of a tool call, the finish reason or the usage. It returns io.EOF
+// after message_stop, and a *llmgate.Error for an error event, a broken
+// connection or a stream that ends without message_stop; every later call
+// returns the same error.
+func (s *stream) Recv() (*llmgate.ChatChunk, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	for {
+		if s.closed.Load() {
+			return nil, s.fail(&llmgate.Error{Code: llmgate.EClientClosed, Message: "the stream was closed", Err: errStreamClosed})
+		}
+		c := s.pending
+		s.pending = nil
+		if c == nil {
+			data, err := s.nextEvent()
+			if err != nil {
+				return nil, s.fail(err)
+			}
+			c, err = s.decode(data)
+			if err != nil {
+				return nil, s.fail(err)
+			}
+		}
+		if c == nil {
+			continue
+		}
+		if s.served != nil {
+			c.Served, s.served = s.served, nil
+		}
+		return c, nil
+	}
+}
+
+// fail ends the stream with err and releases the connection.
+func (s *stream) fail(err error) error {
+	if err != io.EOF {
+		err = scrub(err, s.provider, s.secret)
+	}
+	s.err = err
+	s.closeBody()
+	return err
+}
+
+// Close releases the upstream connection. It is safe to call more than once,
+// after io.EOF, and from another goroutine to end a blocked Recv.
+func (s *stream) Close() error {
+	s.closed.Store(true)
+	return s.closeBody()
+}
+
+func (s *stream) closeBody() error {
+	s.closeOnce.Do(func() { s.closeErr = s.body.Close() })
+	return s.closeErr
+}
+
+// nextEvent returns the data of the next complete event that has any. The
+// result is valid until the next call.
+func (s *stream) nextEvent() ([]byte, error) {
+	s.data = s.data[:0]
+	s.event = s.event[:0]
+	hasData := false
+	for {
+		line, err := s.readLine()
+		if err == io.EOF {
+			// An event is complete only at its blank line; one cut short is
+			// dropped, as the SSE specification says, except a message_stop
+			// that merely lacks the blank line. Only message_stop ends a
+			// stream well, so any other EOF is premature.
+			if hasData && isMessageStop(s.data) {
+				return s.data, nil
+			}
+			return nil, &llmgate.Error{Code: llmgate.EUpstreamConnection, Message: "stream ended before completion", Err: io.ErrUnexpectedEOF}
+		}
+		if err != nil {
+			return nil, s.readError(err)
+		}
+		if len(line) == 0 {
+			if hasData {
+				return s.data, nil
+			}
+			s.event = s.event[:0]
+			continue
+		}
+		if line[0] == ':' {
+			continue
+		}
+		field, value, _ := bytes.Cut(line, []byte{':'})
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+		switch string(field) {
+		case "data":
+			if hasData {
+				s.data = append(s.data, '\n')
+			}
+			s.data = append(s.data, value...)
+			hasData = true
+			if len(s.data) > s.maxLine {
+				return nil, s.readError(errLineTooLong)
+			}
+		case "event":
+			s.event = append(s.event[:0], value...)
+		}
+	}
+}
+
+// isMessageStop reports whether data is a whole message_stop event.
+func isMessageStop(data []byte) bool {
+	var e struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(data, &e) == nil && e.Type == "message_stop"
+}
+
+// readLine returns the next line without its line ending, or io.EOF. The
+// result is valid until the next call.
+func (s *stream) readLine() ([]byte, error) {
+	line, err := s.r.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		s.long = append(s.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			if len(s.long) > s.maxLine {
+				return nil, errLineTooLong
+			}
+			line, err = s.r.ReadSlice('\n')
+			s.long = append(s.long, line...)
+		}
+		line = s.long
+	}
+	if err == io.EOF && len(line) > 0 {
+		err = nil // a last line without its newline
+	}
+	if err != nil {
+		return nil, err
+	}
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) > s.maxLine {
+		return nil, errLineTooLong
+	}
+	return line, nil
+}
+
+// readError classifies a failure to read the stream.
+func (s *stream) readError(err error) *llmgate.Error {
+	if errors.Is(err, errLineTooLong) {
+		return &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Message: "the provider sent a stream event larger than the limit", Err: err}
+	}
+	if s.closed.Load() {
+		return &llmgate.Error{Code: llmgate.EClientClosed, Message: "the stream was closed", Err: errStreamClosed}
+	}
+	return transportError(s.ctx, s.provider, "reading stream", err)
+}
+
+func (s *stream) badEvent(format string, err error) *llmgate.Error {
+	return &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Message: format, Err: err}
+}
+
+// decode translates one event; it returns nil, nil for an event that
+// carries nothing for the client (ping, content_block_stop, deltas of
+// thinking blocks, event types added later).
+func (s *stream) decode(data []byte) (*llmgate.ChatChunk, error) {
+	// Zero the event first: encoding/json keeps fields the data omits.
+	s.wire = streamEvent{}
+	if err := json.Unmarshal(data, &s.wire); err != nil {
+		return nil, s.badEvent("the provider sent a malformed stream event", err)
+	}
+	w := &s.wire
+	typ := w.Type
+	if typ == "" {
+		typ = string(s.event)
+	}
+	switch typ {
+	case "message_start":
+		s.id, s.model = w.Message.ID, w.Message.Model
+		s.usage = usage{}
+		s.usage.merge(&w.Message.Usage)
+		return s.chunk(llmgate.ChoiceDelta{Role: llmgate.RoleAssistant}), nil
+	case "content_block_start":
+		switch w.ContentBlock.Type {
+		case "text":
+			if w.ContentBlock.Text != "" {
+				return s.chunk(llmgate.ChoiceDelta{Content: w.ContentBlock.Text}), nil
+			}
+		case "tool_use":
+			if s.tools == nil {
+				s.tools = make(map[int]int)
+			}
+			n := s.numTools
+			s.tools[w.Index] = n
+			s.numTools++
+			return s.chunk(llmgate.ChoiceDelta{ToolCalls: []llmgate.ToolCallDelta{{Index: n, ID: w.ContentBlock.ID, Name: w.ContentBlock.Name}}}), nil
+		}
+	case "content_block_delta":
+		switch w.Delta.Type {
+		case "text_delta":
+			if w.Delta.Text != "" {
+				return s.chunk(llmgate.ChoiceDelta{Content: w.Delta.Text}), nil
+			}
+		case "input_json_delta":
+			n, ok := s.tools[w.Index]
+			if !ok {
+				return nil, s.badEvent("the provider sent tool input for a block that is not an open tool call", nil)
+			}
+			if w.Delta.PartialJSON != "" {
+				return s.chunk(llmgate.ChoiceDelta{ToolCalls: []llmgate.ToolCallDelta{{Index: n, Arguments: w.Delta.PartialJSON}}}), nil
+			}
+		}
+	case "content_block_stop":
+		delete(s.tools, w.Index)
+	case "message_delta":
+		s.usage.merge(&w.Usage)
+		u := s.usage.domain()
+		uc := s.chunk()
+		uc.Usage = &u
+		if w.Delta.StopReason == "" {
+			return uc, nil
+		}
+		s.pending = uc
+		return s.chunk(llmgate.ChoiceDelta{FinishReason: finishReason(w.Delta.StopReason)}), nil
+	case "message_stop":
+		return nil, io.EOF
+	case "error":
+		return nil, eventError(s.provider, &w.Error)
+	}
+	return nil, nil
+}
+
+// chunk returns a chunk of the current message with the given deltas.
+func (s *stream) chunk(d ...llmgate.ChoiceDelta) *llmgate.ChatChunk {
+	return &llmgate.ChatChunk{ID: s.id, Model: s.model, Deltas: d}
+}
