@@ -1,0 +1,111 @@
+package openaiwire
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/llmgate/llmgate"
+)
+
+// embeddingRequest is the body of POST /embeddings.
+type embeddingRequest struct {
+	Input          []string `json:"input"`
+	Model          string   `json:"model,omitempty"`
+	Dimensions     *int     `json:"dimensions,omitempty"`
+	User           string   `json:"user,omitempty"`
+	EncodingFormat string   `json:"encoding_format"`
+}
+
+type embeddingResponse struct {
+	Data  []embeddingData `json:"data"`
+	Model string          `json:"model"`
+	Usage struct {
+		PromptTokens int `json:"prompt_tokens"`
+		TotalTokens  int `json:"total_tokens"`
+	} `json:"usage"`
+}
+
+type embeddingData struct {
+	Index     int    `json:"index"`
+	Embedding vector `json:"embedding"`
+}
+
+// vector is an embedding as a JSON array of numbers or, when the request
+// asked for encoding_format "base64", as base64 text of little-endian
+// float32 values.
+type vector []float64
+
+var errVectorLength = errors.New("base64 embedding is not a whole number of float32 values")
+
+// UnmarshalJSON accepts both encodings of an embedding.
+func (v *vector) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] != '"' {
+		return json.Unmarshal(b, (*[]float64)(v))
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return fmt.Errorf("base64 embedding: %w", err)
+	}
+	if len(raw)%4 != 0 {
+		return errVectorLength
+	}
+	out := make([]float64, len(raw)/4)
+	for i := range out {
+		out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[i*4:])))
+	}
+	*v = out
+	return nil
+}
+
+func encodeEmbeddingRequest(req *llmgate.EmbeddingRequest, model string) ([]byte, error) {
+	w := embeddingRequest{
+		Input:          req.Input,
+		Model:          model,
+		Dimensions:     req.Dimensions,
+		User:           req.User,
+		EncodingFormat: "float",
+	}
+	if w.Input == nil {
+		w.Input = []string{}
+	}
+	b, err := json.Marshal(&w)
+	if err != nil {
+		return nil, &llmgate.Error{Code: llmgate.EInvalidRequest, Message: "the request cannot be encoded as JSON", Err: fmt.Errorf("encoding embedding request: %w", err)}
+	}
+	return b, nil
+}
+
+// decodeEmbeddingResponse translates an embeddings body, ordering the
+// vectors by their index. Served is left for the caller to fill.
+func decodeEmbeddingResponse(body []byte) (*llmgate.EmbeddingResponse, error) {
+	var w embeddingResponse
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, fmt.Errorf("decoding embeddings: %w", err)
+	}
+	r := &llmgate.EmbeddingResponse{
+		Data: make([]llmgate.Embedding, len(w.Data)),
+		Usage: llmgate.Usage{
+			PromptTokens: w.Usage.PromptTokens,
+			TotalTokens:  w.Usage.TotalTokens,
+		},
+	}
+	for i, d := range w.Data {
+		r.Data[i] = llmgate.Embedding{Index: d.Index, Vector: d.Embedding}
+	}
+	// The API returns input order; sort only if it did not, without
+	// allocating in the common case.
+	for i := 1; i < len(r.Data); i++ {
+		for j := i; j > 0 && r.Data[j].Index < r.Data[j-1].Index; j-- {
+			r.Data[j], r.Data[j-1] = r.Data[j-1], r.Data[j]
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,329 @@
+package openaiwire
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/llmgate/llmgate"
+)
+
+// DefaultMaxLineBytes bounds one line of a server-sent event stream. A chat
+// chunk is a few hundred bytes; a megabyte leaves room for large tool-call
+// arguments and logprobs while keeping a broken upstream from exhausting
+// memory.
+const DefaultMaxLineBytes = 1 << 20
+
+// streamBufferSize is the read buffer of a stream; longer lines are
+// assembled in a separate buffer up to the line limit.
+const streamBufferSize = 16 << 10
+
+// chatChunk is one event of a streamed chat completion, or an error object.
+type chatChunk struct {
+	ID      string        `json:"id"`
+	Created int64         `json:"created"`
+	Model   string        `json:"model"`
+	Choices []chunkChoice `json:"choices"`
+	Usage   *usage        `json:"usage"`
+	Error   *apiError     `json:"error"`
+}
+
+type chunkChoice struct {
+	Index        int             `json:"index"`
+	Delta        chunkDelta      `json:"delta"`
+	FinishReason string          `json:"finish_reason"`
+	Logprobs     json.RawMessage `json:"logprobs"`
+}
+
+type chunkDelta struct {
+	Role      string          `json:"role"`
+	Content   string          `json:"content"`
+	ToolCalls []toolCallDelta `json:"tool_calls"`
+}
+
+type toolCallDelta struct {
+	Index    int    `json:"index"`
+	ID       string `json:"id"`
+	Function struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
+// empty reports whether the choice carries nothing: Azure sends such
+// choices with only content filter results.
+func (c *chunkChoice) empty() bool {
+	return c.Delta.Role == "" && c.Delta.Content == "" && len(c.Delta.ToolCalls) == 0 &&
+		c.FinishReason == "" && len(rawOrNil(c.Logprobs)) == 0
+}
+
+var (
+	errLineTooLong = errors.New("stream line longer than the limit")
+	doneData       = []byte("[DONE]")
+)
+
+// ChatStream is a llmgate.ChatStream over the server-sent events of a
+// streamed chat completion. It reads the body as the caller asks for
+// chunks, holding at most one line in memory, and starts no goroutines: a
+// canceled request context makes the HTTP transport close the connection,
+// which ends a blocked Recv.
+type ChatStream struct {
+	ctx      context.Context
+	body     io.ReadCloser
+	r        *bufio.Reader
+	provider string
+	secret   string
+	maxLine  int
+	latency  time.Duration
+	// served goes on the first chunk returned, then is cleared.
+	served *llmgate.Served
+
+	long  []byte // assembles lines longer than the read buffer
+	data  []byte // the data of the event being read
+	event []byte // the event's type, from an "event:" line
+	wire  chatChunk
+	err   error // sticky: io.EOF after [DONE], or the error that ended the stream
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ llmgate.ChatStream = (*ChatStream)(nil)
+
+// newChatStream reads chunks from body. ctx is the request's context, used
+// to tell a canceled client from a broken connection.
+func newChatStream(ctx context.Context, body io.ReadCloser, provider, secret string, maxLine int) *ChatStream {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLineBytes
+	}
+	return &ChatStream{
+		ctx:      ctx,
+		body:     body,
+		r:        bufio.NewReaderSize(body, min(streamBufferSize, maxLine+2)),
+		provider: provider,
+		secret:   secret,
+		maxLine:  maxLine,
+	}
+}
+
+// Latency is the time the upstream took to answer with response headers.
+func (s *ChatStream) Latency() time.Duration { return s.latency }
+
+// Recv returns the next chunk that carries something: a delta, a finish
+// reason or the usage. It returns io.EOF after the stream's [DONE], a
+// *llmgate.Error for an error event, a broken connection, or a stream that
+// ends without [DONE]; every later call returns the same error.
+func (s *ChatStream) Recv() (*llmgate.ChatChunk, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	for {
+		if s.closed.Load() {
+			return nil, s.fail(&llmgate.Error{Code: llmgate.EClientClosed, Provider: s.provider, Message: "the stream was closed", Err: errStreamClosed})
+		}
+		data, err := s.nextEvent()
+		if err != nil {
+			return nil, s.fail(err)
+		}
+		c, err := s.decode(data)
+		if err != nil {
+			return nil, s.fail(err)
+		}
+		if c == nil {
+			continue
+		}
+		if s.served != nil {
+			c.Served, s.served = s.served, nil
+		}
+		return c, nil
+	}
+}
+
+var errStreamClosed = errors.New("stream closed by the caller")
+
+// fail ends the stream with err and releases the connection.
+func (s *ChatStream) fail(err error) error {
+	if e, ok := err.(*llmgate.Error); ok {
+		err = redactError(e, s.secret)
+	}
+	s.err = err
+	s.closeBody()
+	return err
+}
+
+// Close releases the upstream connection. It is safe to call more than once,
+// after io.EOF, and from another goroutine to end a blocked Recv.
+func (s *ChatStream) Close() error {
+	s.closed.Store(true)
+	return s.closeBody()
+}
+
+func (s *ChatStream) closeBody() error {
+	s.closeOnce.Do(func() { s.closeErr = s.body.Close() })
+	return s.closeErr
+}
+
+// nextEvent returns the data of the next event that has any, or io.EOF at
+// [DONE]. The result is valid until the next call.
+func (s *ChatStream) nextEvent() ([]byte, error) {
+	s.data = s.data[:0]
+	s.event = s.event[:0]
+	hasData := false
+	for {
+		line, err := s.readLine()
+		if err == io.EOF {
+			// An event is complete only at its blank line; one cut short is
+			// dropped, as the SSE specification says, except a [DONE] that
+			// merely lacks the blank line.
+			if hasData && bytes.Equal(s.data, doneData) {
+				return nil, io.EOF
+			}
+			return nil, &llmgate.Error{Code: llmgate.EUpstreamConnection, Provider: s.provider, Message: "stream ended before completion", Err: io.ErrUnexpectedEOF}
+		}
+		if err != nil {
+			return nil, s.readError(err)
+		}
+		if len(line) == 0 {
+			if hasData {
+				break
+			}
+			s.event = s.event[:0]
+			continue
+		}
+		if line[0] == ':' {
+			continue
+		}
+		field, value, _ := bytes.Cut(line, []byte{':'})
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+		switch string(field) {
+		case "data":
+			if hasData {
+				s.data = append(s.data, '\n')
+			}
+			s.data = append(s.data, value...)
+			hasData = true
+			if len(s.data) > s.maxLine {
+				return nil, s.readError(errLineTooLong)
+			}
+		case "event":
+			s.event = append(s.event[:0], value...)
+		}
+	}
+	if bytes.Equal(s.data, doneData) {
+		return nil, io.EOF
+	}
+	return s.data, nil
+}
+
+// readLine returns the next line without its line ending, or io.EOF. The
+// result is valid until the next call.
+func (s *ChatStream) readLine() ([]byte, error) {
+	line, err := s.r.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		s.long = append(s.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			if len(s.long) > s.maxLine {
+				return nil, errLineTooLong
+			}
+			line, err = s.r.ReadSlice('\n')
+			s.long = append(s.long, line...)
+		}
+		line = s.long
+	}
+	if err == io.EOF && len(line) > 0 {
+		err = nil // a last line without its newline
+	}
+	if err != nil {
+		return nil, err
+	}
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) > s.maxLine {
+		return nil, errLineTooLong
+	}
+	return line, nil
+}
+
+// readError classifies a failure to read the stream.
+func (s *ChatStream) readError(err error) *llmgate.Error {
+	if errors.Is(err, errLineTooLong) {
+		return &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a stream line longer than the limit", Err: err}
+	}
+	if s.closed.Load() {
+		return &llmgate.Error{Code: llmgate.EClientClosed, Provider: s.provider, Message: "the stream was closed", Err: errStreamClosed}
+	}
+	return transportError(s.ctx, s.provider, "reading stream", err)
+}
+
+// decode translates one event; it returns nil, nil for an event that
+// carries nothing.
+func (s *ChatStream) decode(data []byte) (*llmgate.ChatChunk, error) {
+	if string(s.event) == "error" {
+		ae, ok := parseErrorBody(data)
+		if !ok {
+			if json.Unmarshal(data, &ae) != nil || ae.Message == "" {
+				return nil, &llmgate.Error{Code: llmgate.EUpstreamError, Provider: s.provider, Message: "the provider reported an error in the stream"}
+			}
+		}
+		return nil, streamError(s.provider, &ae)
+	}
+	// Reuse the choices' memory; zero it first because encoding/json
+	// decodes into existing elements, keeping fields the new chunk omits.
+	choices := s.wire.Choices[:cap(s.wire.Choices)]
+	clear(choices)
+	s.wire = chatChunk{Choices: choices[:0]}
+	if err := json.Unmarshal(data, &s.wire); err != nil {
+		return nil, &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a malformed stream chunk", Err: err}
+	}
+	w := &s.wire
+	if w.Error != nil {
+		return nil, streamError(s.provider, w.Error)
+	}
+	n := 0
+	for i := range w.Choices {
+		if !w.Choices[i].empty() {
+			n++
+		}
+	}
+	if n == 0 && w.Usage == nil {
+		return nil, nil
+	}
+	c := &llmgate.ChatChunk{ID: w.ID, Model: w.Model, Created: unixTime(w.Created)}
+	if w.Usage != nil {
+		u := w.Usage.domain()
+		c.Usage = &u
+	}
+	if n > 0 {
+		c.Deltas = make([]llmgate.ChoiceDelta, 0, n)
+	}
+	for i := range w.Choices {
+		wc := &w.Choices[i]
+		if wc.empty() {
+			continue
+		}
+		d := llmgate.ChoiceDelta{
+			Index:        wc.Index,
+			Role:         llmgate.Role(wc.Delta.Role),
+			Content:      wc.Delta.Content,
+			FinishReason: llmgate.FinishReason(wc.FinishReason),
+			Logprobs:     rawOrNil(wc.Logprobs),
+		}
+		if len(wc.Delta.ToolCalls) > 0 {
+			d.ToolCalls = make([]llmgate.ToolCallDelta, len(wc.Delta.ToolCalls))
+			for j, t := range wc.Delta.ToolCalls {
+				d.ToolCalls[j] = llmgate.ToolCallDelta{Index: t.Index, ID: t.ID, Name: t.Function.Name, Arguments: t.Function.Arguments}
+			}
+		}
+		c.Deltas = append(c.Deltas, d)
+	}
+	return c, nil
+}

@@ -1,0 +1,251 @@
+package openaiwire
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/llmgate/llmgate"
+)
+
+// DefaultMaxResponseBytes bounds a non-streamed response body when
+// Upstream.MaxResponseBytes is zero.
+const DefaultMaxResponseBytes = 32 << 20
+
+// maxErrorBodyBytes bounds an error answer's body; real ones are small.
+const maxErrorBodyBytes = 1 << 20
+
+// Endpoint is where one call goes: the full URL and the headers that
+// authenticate it.
+type Endpoint struct {
+	URL    string
+	Header http.Header
+}
+
+// Upstream sends requests in OpenAI's wire format and translates the
+// answers. Its zero value is not usable: Provider names the provider in
+// errors. An Upstream is safe for concurrent use.
+type Upstream struct {
+	// Provider names the provider in every error, such as "openai".
+	Provider string
+	// HTTPClient sends the requests; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// MaxResponseBytes bounds a non-streamed response body; zero means
+	// DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	// MaxLineBytes bounds one line of a stream; zero means
+	// DefaultMaxLineBytes.
+	MaxLineBytes int
+	// Secret is the API key. It is removed from the text of every error,
+	// for upstreams that echo it back.
+	Secret string
+}
+
+// Chat sends req as a chat completion and returns the answer, with
+// Served.Model set to req.Model and Served.Upstream to the time until the
+// whole body was read.
+func (u *Upstream) Chat(ctx context.Context, ep Endpoint, req *llmgate.ChatRequest, opts ChatOptions) (*llmgate.ChatResponse, error) {
+	body, err := encodeChatRequest(req, opts, false)
+	if err != nil {
+		return nil, u.fail(err)
+	}
+	data, latency, err := u.do(ctx, ep, body)
+	if err != nil {
+		return nil, err
+	}
+	r, err := decodeChatResponse(data)
+	if err != nil {
+		return nil, u.badResponse(err)
+	}
+	r.Served.Model = req.Model
+	r.Served.Upstream = latency
+	return r, nil
+}
+
+// ChatStream sends req as a streamed chat completion, whatever req.Stream
+// says, and returns the stream once the upstream has answered with headers.
+// The first chunk carries Served with Model set to req.Model and Upstream to
+// the time until those headers.
+func (u *Upstream) ChatStream(ctx context.Context, ep Endpoint, req *llmgate.ChatRequest, opts ChatOptions) (*ChatStream, error) {
+	body, err := encodeChatRequest(req, opts, true)
+	if err != nil {
+		return nil, u.fail(err)
+	}
+	resp, latency, err := u.send(ctx, ep, body, "text/event-stream")
+	if err != nil {
+		return nil, err
+	}
+	s := newChatStream(ctx, resp.Body, u.Provider, u.Secret, u.MaxLineBytes)
+	s.latency = latency
+	s.served = &llmgate.Served{Model: req.Model, Upstream: latency}
+	return s, nil
+}
+
+// Embed sends req to the embeddings API under the upstream model name model
+// (empty omits it) and returns the vectors, with Served.Model set to
+// req.Model and Served.Upstream to the upstream's time.
+func (u *Upstream) Embed(ctx context.Context, ep Endpoint, req *llmgate.EmbeddingRequest, model string) (*llmgate.EmbeddingResponse, error) {
+	body, err := encodeEmbeddingRequest(req, model)
+	if err != nil {
+		return nil, u.fail(err)
+	}
+	data, latency, err := u.do(ctx, ep, body)
+	if err != nil {
+		return nil, err
+	}
+	r, err := decodeEmbeddingResponse(data)
+	if err != nil {
+		return nil, u.badResponse(err)
+	}
+	r.Served.Model = req.Model
+	r.Served.Upstream = latency
+	return r, nil
+}
+
+// GenerateImage sends req to the images API under the upstream model name
+// model (empty omits it), with Served filled as Embed does.
+func (u *Upstream) GenerateImage(ctx context.Context, ep Endpoint, req *llmgate.ImageRequest, model string) (*llmgate.ImageResponse, error) {
+	body, err := encodeImageRequest(req, model)
+	if err != nil {
+		return nil, u.fail(err)
+	}
+	data, latency, err := u.do(ctx, ep, body)
+	if err != nil {
+		return nil, err
+	}
+	r, err := decodeImageResponse(data, req)
+	if err != nil {
+		return nil, u.badResponse(err)
+	}
+	r.Served.Model = req.Model
+	r.Served.Upstream = latency
+	return r, nil
+}
+
+// do posts body and returns the whole answer and the time it took.
+func (u *Upstream) do(ctx context.Context, ep Endpoint, body []byte) ([]byte, time.Duration, error) {
+	start := time.Now()
+	resp, _, err := u.send(ctx, ep, body, "application/json")
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	limit := u.MaxResponseBytes
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	data, err := readLimited(resp.Body, resp.ContentLength, limit)
+	if errors.Is(err, errTooLarge) {
+		return nil, 0, u.fail(&llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: u.Provider, UpstreamStatus: resp.StatusCode,
+			Message: fmt.Sprintf("the provider's answer is larger than %d bytes", limit), Err: err})
+	}
+	if err != nil {
+		return nil, 0, u.fail(transportError(ctx, u.Provider, "reading response", err))
+	}
+	return data, time.Since(start), nil
+}
+
+// send posts body and returns a successful response with its body unread,
+// and the time until its headers; an error status becomes an *llmgate.Error.
+func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, accept string) (*http.Response, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, 0, u.fail(&llmgate.Error{Code: llmgate.EInternal, Provider: u.Provider, Message: "the provider's address is invalid", Err: stripURL(err)})
+	}
+	if ep.Header != nil {
+		req.Header = ep.Header.Clone()
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", accept)
+	client := u.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, 0, u.fail(transportError(ctx, u.Provider, "sending request", err))
+	}
+	latency := time.Since(start)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
+		data, err := readLimited(resp.Body, resp.ContentLength, maxErrorBodyBytes)
+		if err != nil && !errors.Is(err, errTooLarge) {
+			return nil, 0, u.fail(transportError(ctx, u.Provider, "reading error response", err))
+		}
+		return nil, 0, u.fail(Error(u.Provider, resp.StatusCode, resp.Header, data))
+	}
+	return resp, latency, nil
+}
+
+// fail removes the secret from err's text.
+func (u *Upstream) fail(err error) error {
+	var e *llmgate.Error
+	if errors.As(err, &e) {
+		if e.Provider == "" {
+			e.Provider = u.Provider
+		}
+		return redactError(e, u.Secret)
+	}
+	return err
+}
+
+func (u *Upstream) badResponse(err error) error {
+	return u.fail(&llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: u.Provider, Message: "the provider's answer could not be read", Err: err})
+}
+
+var errTooLarge = errors.New("response body exceeds the size limit")
+
+// readLimited reads r to its end, failing with errTooLarge past limit bytes.
+func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength > limit {
+		return nil, errTooLarge
+	}
+	size := int64(bytes.MinRead)
+	if contentLength > 0 {
+		size = contentLength + 1 // +1 lets ReadFrom see EOF without growing
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, errTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// transportError classifies a failure to exchange bytes with the upstream.
+// The *url.Error that net/http returns names the URL, which may hold a
+// secret (an Azure resource, a query string): only its cause is kept.
+func transportError(ctx context.Context, provider, op string, err error) *llmgate.Error {
+	err = stripURL(err)
+	e := &llmgate.Error{Provider: provider, Err: fmt.Errorf("%s: %w", op, err)}
+	var ne net.Error
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
+		e.Code, e.Message = llmgate.EClientClosed, "the request was canceled"
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout()):
+		e.Code, e.Message = llmgate.EUpstreamTimeout, "the provider did not answer in time"
+	default:
+		e.Code, e.Message = llmgate.EUpstreamConnection, "the connection to the provider failed"
+	}
+	return e
+}
+
+// stripURL returns the cause of the innermost *url.Error in err's chain.
+func stripURL(err error) error {
+	var ue *url.Error
+	for errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err
+}

@@ -1,0 +1,321 @@
+package openaiwire
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/llmgate/llmgate"
+)
+
+const testKey = "sk-test-0123456789abcdefghijklmnop"
+
+// serve starts an upstream that answers every request with h.
+func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func newUpstream(srv *httptest.Server) *Upstream {
+	return &Upstream{Provider: "openai", HTTPClient: srv.Client(), Secret: testKey}
+}
+
+func chatReq() *llmgate.ChatRequest {
+	return &llmgate.ChatRequest{Model: "gpt-4o", Messages: []llmgate.Message{{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart("hi")}}}}
+}
+
+func wantCode(t *testing.T, err error, code llmgate.ErrorCode) *llmgate.Error {
+	t.Helper()
+	var e *llmgate.Error
+	if !errors.As(err, &e) || e.Code != code {
+		t.Fatalf("err = %v, want code %s", err, code)
+	}
+	return e
+}
+
+func TestUpstreamChat(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Accept") != "application/json" || r.Header.Get("X-Test") != "1" {
+			t.Errorf("headers %v", r.Header)
+		}
+		w.Write(readFile(t, "chat_response_text.json"))
+	})
+	r, err := newUpstream(srv).Chat(context.Background(), Endpoint{URL: srv.URL, Header: http.Header{"X-Test": {"1"}}}, chatReq(), ChatOptions{Model: "gpt-4o"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Served.Model != "gpt-4o" || r.Served.Upstream <= 0 || r.ID != "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT" {
+		t.Errorf("got Served %+v, ID %q", r.Served, r.ID)
+	}
+}
+
+func TestUpstreamFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		max     int64
+		want    llmgate.ErrorCode
+	}{
+		{"bad json", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"choices":`) }, 0, llmgate.EUpstreamBadResponse},
+		{"html 200", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `<html></html>`) }, 0, llmgate.EUpstreamBadResponse},
+		{"too large", func(w http.ResponseWriter, r *http.Request) { w.Write(readFile(t, "chat_response_text.json")) }, 100, llmgate.EUpstreamBadResponse},
+		{"too large chunked", func(w http.ResponseWriter, r *http.Request) {
+			w.(http.Flusher).Flush() // no Content-Length: the limit must be found by reading
+			w.Write(readFile(t, "chat_response_text.json"))
+		}, 100, llmgate.EUpstreamBadResponse},
+		{"status 429", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(429)
+			w.Write(readFile(t, "error_429.json"))
+		}, 0, llmgate.ERateLimited},
+		{"status 503 empty body", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }, 0, llmgate.EUpstreamUnavailable},
+		{"connection cut mid body", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "1000")
+			io.WriteString(w, `{"id":`)
+			w.(http.Flusher).Flush()
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}, 0, llmgate.EUpstreamConnection},
+		{"connection closed before headers", func(w http.ResponseWriter, r *http.Request) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}, 0, llmgate.EUpstreamConnection},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := serve(t, tt.handler)
+			u := newUpstream(srv)
+			u.MaxResponseBytes = tt.max
+			_, err := u.Chat(context.Background(), Endpoint{URL: srv.URL}, chatReq(), ChatOptions{})
+			e := wantCode(t, err, tt.want)
+			if e.Provider != "openai" {
+				t.Errorf("Provider = %q", e.Provider)
+			}
+		})
+	}
+}
+
+func TestUpstreamTransportErrors(t *testing.T) {
+	// A URL whose query carries a secret, as an Azure or proxy URL may.
+	const secretQuery = "?api-key=" + testKey
+	block := func(w http.ResponseWriter, r *http.Request) {
+		// The server notices a disconnect only once the body is read.
+		io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}
+
+	t.Run("connection refused", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		u := &Upstream{Provider: "openai", Secret: testKey}
+		_, err = u.Chat(context.Background(), Endpoint{URL: "http://" + addr + "/v1/chat/completions" + secretQuery}, chatReq(), ChatOptions{})
+		e := wantCode(t, err, llmgate.EUpstreamConnection)
+		checkNoURL(t, e, "/v1/chat/completions")
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("cause %v is not ECONNREFUSED", e.Err)
+		}
+	})
+	t.Run("deadline", func(t *testing.T) {
+		srv := serve(t, block)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, err := newUpstream(srv).Chat(ctx, Endpoint{URL: srv.URL + "/x" + secretQuery}, chatReq(), ChatOptions{})
+		checkNoURL(t, wantCode(t, err, llmgate.EUpstreamTimeout), "/x")
+	})
+	t.Run("client timeout", func(t *testing.T) {
+		srv := serve(t, block)
+		c := srv.Client()
+		c.Timeout = 50 * time.Millisecond
+		u := &Upstream{Provider: "openai", HTTPClient: c, Secret: testKey}
+		_, err := u.Chat(context.Background(), Endpoint{URL: srv.URL + "/x" + secretQuery}, chatReq(), ChatOptions{})
+		checkNoURL(t, wantCode(t, err, llmgate.EUpstreamTimeout), "/x")
+	})
+	t.Run("canceled", func(t *testing.T) {
+		started := make(chan struct{})
+		srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			close(started)
+			<-r.Context().Done()
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { <-started; cancel() }()
+		_, err := newUpstream(srv).Chat(ctx, Endpoint{URL: srv.URL + "/x" + secretQuery}, chatReq(), ChatOptions{})
+		checkNoURL(t, wantCode(t, err, llmgate.EClientClosed), "/x")
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cause %v is not context.Canceled", err)
+		}
+	})
+	t.Run("malformed URL", func(t *testing.T) {
+		u := &Upstream{Provider: "openai", Secret: testKey}
+		_, err := u.Chat(context.Background(), Endpoint{URL: "http://[::1" + secretQuery}, chatReq(), ChatOptions{})
+		checkNoURL(t, wantCode(t, err, llmgate.EInternal), "[::1")
+	})
+}
+
+// checkNoURL fails if e shows the URL or the key.
+func checkNoURL(t *testing.T, e *llmgate.Error, path string) {
+	t.Helper()
+	for _, s := range []string{e.Message, e.Error()} {
+		if strings.Contains(s, path) || strings.Contains(s, testKey) || strings.Contains(s, "api-key") {
+			t.Errorf("error text shows the URL or key: %q", s)
+		}
+	}
+}
+
+// TestUpstreamNeverLeaksKey has the upstream echo the key in every part of
+// its error answers. The key does not have OpenAI's sk- shape, so only the
+// Secret redaction can hide it.
+func TestUpstreamNeverLeaksKey(t *testing.T) {
+	const key = "azure-0123456789abcdef0123456789abcdef"
+	bodies := []string{
+		`{"error":{"message":"Incorrect API key provided: ` + key + `.","type":"invalid_request_error","code":"invalid_api_key"}}`,
+		`{"error":{"message":"bad","type":"` + key + `","code":"` + key + `"}}`,
+		`{"error":"key ` + key + ` is revoked"}`,
+		`<html>key ` + key + `</html>`,
+	}
+	for _, status := range []int{400, 401, 429, 500, 502} {
+		for _, body := range bodies {
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(status)
+				io.WriteString(w, body)
+			})
+			u := &Upstream{Provider: "azure_openai", HTTPClient: srv.Client(), Secret: key}
+			_, err := u.Chat(context.Background(), Endpoint{URL: srv.URL}, chatReq(), ChatOptions{})
+			e := wantCode(t, err, classify(status, &apiError{}))
+			if strings.Contains(err.Error(), key) || strings.Contains(e.Message, key) {
+				t.Errorf("status %d body %s: key leaked in %q", status, body, err.Error())
+			}
+			_, err = u.ChatStream(context.Background(), Endpoint{URL: srv.URL}, chatReq(), ChatOptions{})
+			if err == nil || strings.Contains(err.Error(), key) {
+				t.Errorf("stream, status %d: err %v", status, err)
+			}
+		}
+	}
+}
+
+func TestUpstreamChatStream(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept") != "text/event-stream" {
+			t.Errorf("Accept = %q", r.Header.Get("Accept"))
+		}
+		body, _ := io.ReadAll(r.Body)
+		if !strings.Contains(string(body), `"stream":true,"stream_options":{"include_usage":true}`) {
+			t.Errorf("body %s does not ask for a stream with usage", body)
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write(readFile(t, "stream_text.sse"))
+	})
+	s, err := newUpstream(srv).ChatStream(context.Background(), Endpoint{URL: srv.URL}, chatReq(), ChatOptions{Model: "gpt-4o"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	chunks, err := drain(t, s)
+	if err != io.EOF || len(chunks) != 6 {
+		t.Fatalf("%d chunks, err %v", len(chunks), err)
+	}
+	if chunks[0].Served == nil || chunks[0].Served.Model != "gpt-4o" || chunks[0].Served.Upstream <= 0 || chunks[0].Served.Upstream != s.Latency() {
+		t.Errorf("first chunk Served = %+v, Latency %v", chunks[0].Served, s.Latency())
+	}
+}
+
+// TestUpstreamStreamCancel checks that canceling the request's context
+// closes the upstream connection and ends a blocked Recv promptly, and that
+// the stream leaves no goroutine behind.
+func TestUpstreamStreamCancel(t *testing.T) {
+	upstreamGone := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // the server notices a disconnect only once the body is read
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: {\"id\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // the client's disconnect
+		close(upstreamGone)
+	}))
+	defer srv.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	before := runtime.NumGoroutine()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	u := &Upstream{Provider: "openai", HTTPClient: &http.Client{Transport: tr}}
+	s, err := u.ChatStream(ctx, Endpoint{URL: srv.URL}, chatReq(), ChatOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	recvErr := make(chan error, 1)
+	go func() {
+		_, err := s.Recv() // blocks: the upstream sends nothing more
+		recvErr <- err
+	}()
+	cancel()
+	select {
+	case err := <-recvErr:
+		wantCode(t, err, llmgate.EClientClosed)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Recv still blocked 5s after cancel")
+	}
+	select {
+	case <-upstreamGone:
+	case <-time.After(5 * time.Second):
+		t.Fatal("upstream connection still open 5s after cancel")
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	tr.CloseIdleConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		runtime.Gosched()
+		time.Sleep(10 * time.Millisecond) // polling with a deadline
+	}
+}
+
+func TestUpstreamEmbedAndImage(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/embeddings":
+			w.Write(readFile(t, "embeddings_response.json"))
+		case "/images":
+			w.Write(readFile(t, "images_response_b64.json"))
+		default:
+			w.WriteHeader(404)
+		}
+	})
+	u := newUpstream(srv)
+	er, err := u.Embed(context.Background(), Endpoint{URL: srv.URL + "/embeddings"}, &llmgate.EmbeddingRequest{Model: "emb", Input: []string{"a", "b"}}, "emb-up")
+	if err != nil || len(er.Data) != 2 || er.Served.Model != "emb" || er.Served.Upstream <= 0 {
+		t.Errorf("Embed = %+v, %v", er, err)
+	}
+	ir, err := u.GenerateImage(context.Background(), Endpoint{URL: srv.URL + "/images"}, &llmgate.ImageRequest{Model: "img", Prompt: "p"}, "")
+	if err != nil || len(ir.Data) != 2 || ir.Served.Model != "img" || ir.Served.Upstream <= 0 {
+		t.Errorf("GenerateImage = %+v, %v", ir, err)
+	}
+	_, err = u.Embed(context.Background(), Endpoint{URL: srv.URL + "/nope"}, &llmgate.EmbeddingRequest{}, "")
+	wantCode(t, err, llmgate.EUpstreamNotFound)
+}
