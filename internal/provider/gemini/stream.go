@@ -1,0 +1,366 @@
+package gemini
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/llmgate/llmgate"
+)
+
+// DefaultMaxLineBytes bounds one line of a stream. A Gemini chunk is a few
+// hundred bytes, but a function call's thought signature grows with the
+// model's reasoning; four megabytes leave room for it while keeping a broken
+// upstream from exhausting memory.
+const DefaultMaxLineBytes = 4 << 20
+
+// streamBufferSize is the read buffer of a stream; longer lines are
+// assembled in a separate buffer up to the line limit.
+const streamBufferSize = 16 << 10
+
+var (
+	errLineTooLong  = errors.New("stream line longer than the limit")
+	errStreamClosed = errors.New("stream closed by the caller")
+)
+
+// Stream is a llmgate.ChatStream over the server-sent events of
+// streamGenerateContent?alt=sse, where each event is a whole
+// GenerateContentResponse. It reads the body as the caller asks for chunks,
+// holding at most one event in memory, and starts no goroutines: a canceled
+// request context makes the HTTP transport close the connection, which ends
+// a blocked Recv.
+//
+// Gemini sends text as it comes and each function call whole, so a call is
+// one ToolCallDelta with ID, Name and all of Arguments. Gemini repeats the
+// usage, growing, in every event; Stream reports the last one once, in a
+// chunk of its own after the last delta. Gemini's stream has no end marker:
+// a stream that ends before every candidate has a finish reason was cut.
+type Stream struct {
+	ctx      context.Context
+	body     io.ReadCloser
+	r        *bufio.Reader
+	provider string
+	secret   string
+	maxLine  int
+	created  time.Time
+	// served goes on the first chunk returned, then is cleared.
+	served *llmgate.Served
+
+	long []byte // assembles lines longer than the read buffer
+	data []byte // the data of the event being read
+	wire generateContentResponse
+
+	id, model string
+	usage     *llmgate.Usage
+	cands     []candidateState
+	eof       bool  // the body has ended
+	err       error // sticky: io.EOF after the usage chunk, or the error that ended the stream
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// candidateState is what the stream remembers of one candidate.
+type candidateState struct {
+	started  bool // a delta went out: the next ones carry no Role
+	answered bool // content or a call went out
+	calls    int
+	finished bool
+}
+
+var _ llmgate.ChatStream = (*Stream)(nil)
+
+// newStream reads chunks from body. ctx is the request's context, used to
+// tell a canceled client from a broken connection; created stamps every
+// chunk, as Gemini sends no time.
+func newStream(ctx context.Context, body io.ReadCloser, provider, secret string, maxLine int, created time.Time) *Stream {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLineBytes
+	}
+	return &Stream{
+		ctx:      ctx,
+		body:     body,
+		r:        bufio.NewReaderSize(body, min(streamBufferSize, maxLine+2)),
+		provider: provider,
+		secret:   secret,
+		maxLine:  maxLine,
+		created:  created,
+	}
+}
+
+// Recv returns the next chunk that carries something: a delta, a finish
+// reason or, last, the usage. It returns io.EOF after that, a
+// *llmgate.Error for an error event, a blocked prompt or answer, a broken
+// connection or a stream cut short; every later call returns the same error.
+func (s *Stream) Recv() (*llmgate.ChatChunk, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	for {
+		if s.closed.Load() {
+			return nil, s.fail(&llmgate.Error{Code: llmgate.EClientClosed, Provider: s.provider, Message: "the stream was closed", Err: errStreamClosed})
+		}
+		if s.eof {
+			return s.finish()
+		}
+		data, err := s.nextEvent()
+		if err != nil {
+			return nil, s.fail(err)
+		}
+		if data == nil {
+			continue // the body ended; finish on the next turn
+		}
+		c, err := s.decode(data)
+		if err != nil {
+			return nil, s.fail(err)
+		}
+		if c == nil {
+			continue
+		}
+		if s.served != nil {
+			c.Served, s.served = s.served, nil
+		}
+		return c, nil
+	}
+}
+
+// finish ends a stream whose body has ended: with the usage chunk and then
+// io.EOF when every candidate finished, with EUpstreamConnection otherwise.
+func (s *Stream) finish() (*llmgate.ChatChunk, error) {
+	done := len(s.cands) > 0
+	for _, c := range s.cands {
+		done = done && c.finished
+	}
+	if !done {
+		return nil, s.fail(&llmgate.Error{Code: llmgate.EUpstreamConnection, Provider: s.provider, Message: "stream ended before completion", Err: io.ErrUnexpectedEOF})
+	}
+	if s.usage != nil {
+		c := &llmgate.ChatChunk{ID: s.id, Model: s.model, Created: s.created, Usage: s.usage}
+		s.usage = nil
+		if s.served != nil {
+			c.Served, s.served = s.served, nil
+		}
+		return c, nil
+	}
+	s.err = io.EOF
+	s.closeBody()
+	return nil, io.EOF
+}
+
+// fail ends the stream with err and releases the connection.
+func (s *Stream) fail(err error) error {
+	if e, ok := err.(*llmgate.Error); ok {
+		if e.Provider == "" {
+			e.Provider = s.provider
+		}
+		err = redactError(e, s.secret)
+	}
+	s.err = err
+	s.closeBody()
+	return err
+}
+
+// Close releases the upstream connection. It is safe to call more than once,
+// after io.EOF, and from another goroutine to end a blocked Recv.
+func (s *Stream) Close() error {
+	s.closed.Store(true)
+	return s.closeBody()
+}
+
+func (s *Stream) closeBody() error {
+	s.closeOnce.Do(func() { s.closeErr = s.body.Close() })
+	return s.closeErr
+}
+
+// nextEvent returns the data of the next event that has any, or nil with
+// s.eof set when the body ends. An event the body's end cuts short (no
+// blank line after it) is still returned: decode tells a whole one from a
+// torn one. The result is valid until the next call.
+func (s *Stream) nextEvent() ([]byte, error) {
+	s.data = s.data[:0]
+	hasData := false
+	for {
+		line, err := s.readLine()
+		if err == io.EOF {
+			s.eof = true
+			if hasData {
+				return s.data, nil
+			}
+			return nil, nil
+		}
+		if err != nil {
+			return nil, s.readError(err)
+		}
+		if len(line) == 0 {
+			if hasData {
+				return s.data, nil
+			}
+			continue
+		}
+		if line[0] == ':' {
+			continue // a comment
+		}
+		field, value, _ := bytes.Cut(line, []byte{':'})
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+		if string(field) != "data" {
+			continue
+		}
+		if hasData {
+			s.data = append(s.data, '\n')
+		}
+		s.data = append(s.data, value...)
+		hasData = true
+		if len(s.data) > s.maxLine {
+			return nil, s.readError(errLineTooLong)
+		}
+	}
+}
+
+// readLine returns the next line without its line ending, or io.EOF. The
+// result is valid until the next call.
+func (s *Stream) readLine() ([]byte, error) {
+	line, err := s.r.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		s.long = append(s.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			if len(s.long) > s.maxLine {
+				return nil, errLineTooLong
+			}
+			line, err = s.r.ReadSlice('\n')
+			s.long = append(s.long, line...)
+		}
+		line = s.long
+	}
+	if err == io.EOF && len(line) > 0 {
+		err = nil // a last line without its newline
+	}
+	if err != nil {
+		return nil, err
+	}
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) > s.maxLine {
+		return nil, errLineTooLong
+	}
+	return line, nil
+}
+
+// readError classifies a failure to read the stream.
+func (s *Stream) readError(err error) *llmgate.Error {
+	if errors.Is(err, errLineTooLong) {
+		return &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a stream line longer than the limit", Err: err}
+	}
+	if s.closed.Load() {
+		return &llmgate.Error{Code: llmgate.EClientClosed, Provider: s.provider, Message: "the stream was closed", Err: errStreamClosed}
+	}
+	return transportError(s.ctx, s.provider, "reading stream", err)
+}
+
+// decode translates one event; it returns nil, nil for an event that
+// carries nothing to show (thoughts, usage alone).
+func (s *Stream) decode(data []byte) (*llmgate.ChatChunk, error) {
+	// Reuse the candidates' memory; zero it first because encoding/json
+	// decodes into existing elements, keeping fields the new event omits.
+	cands := s.wire.Candidates[:cap(s.wire.Candidates)]
+	clear(cands)
+	s.wire = generateContentResponse{Candidates: cands[:0]}
+	if err := json.Unmarshal(data, &s.wire); err != nil {
+		if s.eof {
+			// The body ended inside this event.
+			return nil, &llmgate.Error{Code: llmgate.EUpstreamConnection, Provider: s.provider, Message: "stream ended before completion", Err: err}
+		}
+		return nil, &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a malformed stream chunk", Err: err}
+	}
+	w := &s.wire
+	if w.Error != nil {
+		return nil, streamError(s.provider, s.secret, w.Error)
+	}
+	if err := blockedPrompt(w); err != nil {
+		return nil, err
+	}
+	if w.ResponseID != "" {
+		s.id = w.ResponseID
+	}
+	if w.ModelVersion != "" {
+		s.model = w.ModelVersion
+	}
+	if w.UsageMetadata != nil {
+		u := w.UsageMetadata.domain()
+		s.usage = &u
+	}
+	var c *llmgate.ChatChunk
+	for i := range w.Candidates {
+		wc := &w.Candidates[i]
+		if wc.Index < 0 || wc.Index > maxCandidates {
+			return nil, &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a candidate index out of range"}
+		}
+		for len(s.cands) <= wc.Index {
+			s.cands = append(s.cands, candidateState{})
+		}
+		st := &s.cands[wc.Index]
+		d := llmgate.ChoiceDelta{Index: wc.Index, Logprobs: rawOrNil(wc.LogprobsResult)}
+		if wc.Content != nil {
+			var text []byte
+			for _, p := range wc.Content.Parts {
+				switch {
+				case p.Thought:
+				case p.FunctionCall != nil:
+					tc := toDomainCall(p.FunctionCall, p.ThoughtSignature, st.calls)
+					d.ToolCalls = append(d.ToolCalls, llmgate.ToolCallDelta{Index: st.calls, ID: tc.ID, Name: tc.Name, Arguments: tc.Arguments})
+					st.calls++
+				default:
+					text = append(text, p.Text...)
+				}
+			}
+			d.Content = string(text)
+		}
+		if d.Content != "" || len(d.ToolCalls) > 0 {
+			st.answered = true
+		}
+		d.FinishReason = finishReason(wc.FinishReason, st.calls > 0)
+		if st.finished {
+			d.FinishReason = "" // already reported
+		}
+		if d.FinishReason != "" {
+			st.finished = true
+			if !st.answered && (d.FinishReason == llmgate.FinishContentFilter || failedCall(wc.FinishReason)) && !s.anyAnswered() {
+				return nil, emptyCandidateError(wc)
+			}
+		}
+		if d.Content == "" && len(d.ToolCalls) == 0 && d.FinishReason == "" && d.Logprobs == nil {
+			continue
+		}
+		if !st.started {
+			d.Role = llmgate.RoleAssistant
+			st.started = true
+		}
+		if c == nil {
+			c = &llmgate.ChatChunk{ID: s.id, Model: s.model, Created: s.created}
+		}
+		c.Deltas = append(c.Deltas, d)
+	}
+	return c, nil
+}
+
+// maxCandidates bounds the candidate index a stream may use, so that a
+// broken upstream cannot make the stream allocate without limit; Gemini
+// allows a handful of candidates.
+const maxCandidates = 64
+
+func (s *Stream) anyAnswered() bool {
+	for _, c := range s.cands {
+		if c.answered {
+			return true
+		}
+	}
+	return false
+}
