@@ -1,0 +1,344 @@
+package bedrock
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	"github.com/llmgate/llmgate"
+)
+
+// Bounds on one event-stream message, checked from its prelude before the
+// SDK's decoder reads it: the decoder itself trusts the prelude's lengths.
+const (
+	// maxMessageBytes is the event-stream format's own limit on a message.
+	maxMessageBytes = 16 << 20
+	// maxHeaderBytes is far above the three short headers Bedrock sends,
+	// and keeps a hostile header section from costing quadratic time.
+	maxHeaderBytes = 16 << 10
+	// minMessageBytes is a message with no headers and no payload: the
+	// prelude, its checksum and the message checksum.
+	minMessageBytes = 16
+)
+
+// streamBufferSize is the read buffer of a stream.
+const streamBufferSize = 16 << 10
+
+// stream is a llmgate.ChatStream over the binary event stream of a
+// ConverseStream answer. It decodes one message per step as the caller asks
+// for chunks and starts no goroutines: a canceled request context makes the
+// HTTP transport close the connection, which ends a blocked Recv.
+type stream struct {
+	ctx      context.Context
+	body     io.ReadCloser
+	r        *bufio.Reader
+	frame    frameReader
+	dec      *eventstream.Decoder
+	payload  []byte // reused for each message's payload
+	provider string
+	secrets  []string
+
+	id      string
+	model   string
+	created time.Time
+	// served goes on the first chunk returned, then is cleared.
+	served *llmgate.Served
+
+	// tools maps a content block's index to its ordinal among the tool
+	// blocks, which is the Index of its ToolCallDeltas.
+	tools   map[int]int
+	stopped bool  // messageStop was seen
+	done    bool  // metadata, Bedrock's last event, was seen
+	err     error // sticky: io.EOF at the end, or the error that ended the stream
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ llmgate.ChatStream = (*stream)(nil)
+
+// newStream reads chunks from body. ctx is the request's context, used to
+// tell a canceled client from a broken connection; secrets are removed from
+// every error.
+func newStream(ctx context.Context, body io.ReadCloser, provider string, secrets []string) *stream {
+	return &stream{
+		ctx:      ctx,
+		body:     body,
+		r:        bufio.NewReaderSize(body, streamBufferSize),
+		dec:      eventstream.NewDecoder(),
+		provider: provider,
+		secrets:  secrets,
+	}
+}
+
+// frameReader hands the decoder exactly one message's bytes and remembers
+// why reading stopped, so that a cut connection, a broken one and a
+// malformed message can be told apart after a failed Decode.
+type frameReader struct {
+	r   io.Reader
+	n   int64 // bytes of the message not read yet
+	eof bool  // the body ended inside the message
+	err error // the body failed with an error other than its end
+}
+
+func (f *frameReader) Read(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > f.n {
+		p = p[:f.n]
+	}
+	n, err := f.r.Read(p)
+	f.n -= int64(n)
+	switch {
+	case err == io.EOF:
+		f.eof = true
+	case err != nil:
+		f.err = err
+	}
+	return n, err
+}
+
+var (
+	errStreamClosed = errors.New("stream closed by the caller")
+	errCut          = errors.New("event stream ended before its last event")
+)
+
+// Recv returns the next chunk that carries something: the role, text, a
+// piece of a tool call, a finish reason or the usage. It returns io.EOF
+// when the body ends after Bedrock's final metadata event, and a
+// *llmgate.Error for an exception event, a broken connection, a malformed
+// message or a body that ends too early; every later call returns the same
+// error.
+func (s *stream) Recv() (*llmgate.ChatChunk, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	for {
+		if s.closed.Load() {
+			return nil, s.fail(s.closedError())
+		}
+		msg, err := s.next()
+		if err != nil {
+			return nil, s.fail(err)
+		}
+		c, err := s.translate(&msg)
+		if err != nil {
+			return nil, s.fail(err)
+		}
+		if c == nil {
+			continue
+		}
+		if s.served != nil {
+			c.Served, s.served = s.served, nil
+		}
+		return c, nil
+	}
+}
+
+// Close releases the upstream connection. It is safe to call more than once,
+// after io.EOF, and from another goroutine to end a blocked Recv.
+func (s *stream) Close() error {
+	s.closed.Store(true)
+	return s.closeBody()
+}
+
+func (s *stream) closeBody() error {
+	s.closeOnce.Do(func() { s.closeErr = s.body.Close() })
+	return s.closeErr
+}
+
+// fail ends the stream with err and releases the connection.
+func (s *stream) fail(err error) error {
+	if e, ok := err.(*llmgate.Error); ok {
+		err = redactError(e, s.secrets)
+	}
+	s.err = err
+	s.closeBody()
+	return err
+}
+
+func (s *stream) closedError() *llmgate.Error {
+	return &llmgate.Error{Code: llmgate.EClientClosed, Provider: s.provider, Message: "the stream was closed", Err: errStreamClosed}
+}
+
+// next decodes the next message, or returns io.EOF at a clean end.
+func (s *stream) next() (eventstream.Message, error) {
+	prelude, err := s.r.Peek(8)
+	if err != nil {
+		if err == io.EOF {
+			if len(prelude) == 0 && s.stopped && s.done {
+				return eventstream.Message{}, io.EOF
+			}
+			return eventstream.Message{}, s.cutError()
+		}
+		return eventstream.Message{}, s.readError(err)
+	}
+	total := binary.BigEndian.Uint32(prelude[0:4])
+	headers := binary.BigEndian.Uint32(prelude[4:8])
+	if total < minMessageBytes || total > maxMessageBytes || headers > maxHeaderBytes || headers > total-minMessageBytes {
+		return eventstream.Message{}, s.badResponse("the provider sent a malformed event-stream message",
+			fmt.Errorf("message length %d, headers length %d", total, headers))
+	}
+	s.frame = frameReader{r: s.r, n: int64(total)}
+	msg, err := s.dec.Decode(&s.frame, s.payload)
+	switch {
+	case err == nil && s.frame.n == 0:
+	case s.frame.err != nil:
+		return eventstream.Message{}, s.readError(s.frame.err)
+	case s.frame.eof:
+		return eventstream.Message{}, s.cutError()
+	case err == nil:
+		return eventstream.Message{}, s.badResponse("the provider sent a malformed event-stream message", fmt.Errorf("%d bytes of the message left unread", s.frame.n))
+	default:
+		return eventstream.Message{}, s.badResponse("the provider sent a malformed event-stream message", err)
+	}
+	if cap(msg.Payload) > cap(s.payload) {
+		s.payload = msg.Payload[:0]
+	}
+	return msg, nil
+}
+
+func (s *stream) cutError() *llmgate.Error {
+	if s.closed.Load() {
+		return s.closedError()
+	}
+	return &llmgate.Error{Code: llmgate.EUpstreamConnection, Provider: s.provider, Message: "stream ended before completion", Err: errCut}
+}
+
+// readError classifies a failure to read the body.
+func (s *stream) readError(err error) *llmgate.Error {
+	if s.closed.Load() {
+		return s.closedError()
+	}
+	return transportError(s.ctx, s.provider, "reading stream", err)
+}
+
+func (s *stream) badResponse(msg string, err error) *llmgate.Error {
+	return &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: msg, Err: err}
+}
+
+// headerString returns a string header of msg, or "".
+func headerString(msg *eventstream.Message, name string) string {
+	if v, ok := msg.Headers.Get(name).(eventstream.StringValue); ok {
+		return string(v)
+	}
+	return ""
+}
+
+// translate turns one message into a chunk; it returns nil, nil for a
+// message that carries nothing for the caller.
+func (s *stream) translate(msg *eventstream.Message) (*llmgate.ChatChunk, error) {
+	switch headerString(msg, ":message-type") {
+	case "event":
+		return s.event(headerString(msg, ":event-type"), msg.Payload)
+	case "exception":
+		return nil, exceptionError(s.provider, headerString(msg, ":exception-type"), msg.Payload)
+	case "error":
+		// The event-stream protocol's own errors carry their code and
+		// message in headers.
+		m := headerString(msg, ":error-message")
+		if m == "" {
+			m = "the provider reported an error in the stream"
+		}
+		return nil, &llmgate.Error{Code: llmgate.EUpstreamError, Provider: s.provider, Message: m,
+			Err: fmt.Errorf("stream error %q", headerString(msg, ":error-code"))}
+	}
+	return nil, s.badResponse("the provider sent an event-stream message of unknown type",
+		fmt.Errorf("message type %q", headerString(msg, ":message-type")))
+}
+
+// event translates an event by its :event-type. Events the gateway has no
+// use for (contentBlockStop, reasoning deltas, types added later) carry
+// nothing.
+func (s *stream) event(typ string, payload []byte) (*llmgate.ChatChunk, error) {
+	switch typ {
+	case "messageStart":
+		var ev messageStartEvent
+		if err := s.decode(typ, payload, &ev); err != nil {
+			return nil, err
+		}
+		return s.chunk(llmgate.ChoiceDelta{Role: llmgate.RoleAssistant}), nil
+	case "contentBlockStart":
+		var ev contentBlockStartEvent
+		if err := s.decode(typ, payload, &ev); err != nil {
+			return nil, err
+		}
+		tu := ev.Start.ToolUse
+		if tu == nil {
+			return nil, nil
+		}
+		if s.tools == nil {
+			s.tools = make(map[int]int, 2)
+		}
+		if _, dup := s.tools[ev.ContentBlockIndex]; dup {
+			return nil, s.badResponse("the provider started a content block twice", fmt.Errorf("content block %d", ev.ContentBlockIndex))
+		}
+		n := len(s.tools)
+		s.tools[ev.ContentBlockIndex] = n
+		return s.chunk(llmgate.ChoiceDelta{ToolCalls: []llmgate.ToolCallDelta{{Index: n, ID: tu.ToolUseID, Name: tu.Name}}}), nil
+	case "contentBlockDelta":
+		var ev contentBlockDeltaEvent
+		if err := s.decode(typ, payload, &ev); err != nil {
+			return nil, err
+		}
+		switch d := &ev.Delta; {
+		case d.Text != nil:
+			if *d.Text == "" {
+				return nil, nil
+			}
+			return s.chunk(llmgate.ChoiceDelta{Content: *d.Text}), nil
+		case d.ToolUse != nil:
+			n, ok := s.tools[ev.ContentBlockIndex]
+			if !ok {
+				return nil, s.badResponse("the provider sent tool input for a block it did not start", fmt.Errorf("content block %d", ev.ContentBlockIndex))
+			}
+			if d.ToolUse.Input == "" {
+				return nil, nil
+			}
+			return s.chunk(llmgate.ChoiceDelta{ToolCalls: []llmgate.ToolCallDelta{{Index: n, Arguments: d.ToolUse.Input}}}), nil
+		}
+		return nil, nil
+	case "messageStop":
+		var ev messageStopEvent
+		if err := s.decode(typ, payload, &ev); err != nil {
+			return nil, err
+		}
+		s.stopped = true
+		return s.chunk(llmgate.ChoiceDelta{FinishReason: finishReason(ev.StopReason)}), nil
+	case "metadata":
+		var ev metadataEvent
+		if err := s.decode(typ, payload, &ev); err != nil {
+			return nil, err
+		}
+		s.done = true
+		if ev.Usage == nil {
+			return nil, nil
+		}
+		u := ev.Usage.domain()
+		c := s.chunk()
+		c.Usage = &u
+		return c, nil
+	}
+	return nil, nil
+}
+
+func (s *stream) decode(typ string, payload []byte, v any) error {
+	if err := json.Unmarshal(payload, v); err != nil {
+		return s.badResponse("the provider sent a malformed stream event", fmt.Errorf("decoding %s event: %w", typ, err))
+	}
+	return nil
+}
+
+func (s *stream) chunk(d ...llmgate.ChoiceDelta) *llmgate.ChatChunk {
+	return &llmgate.ChatChunk{ID: s.id, Model: s.model, Created: s.created, Deltas: d}
+}
