@@ -1,0 +1,573 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// target is one of the three servers the benchmark measures.
+type target struct {
+	name   string
+	desc   string
+	proc   *process
+	base   string // http://127.0.0.1:port
+	native bool   // llm-gate's native API rather than the Azure wire format
+	client *client
+	// peakScope is "cell" while resetting VmHWM works, "process" after it
+	// failed once.
+	peakScope string
+}
+
+// bench is one run.
+type bench struct {
+	settings settings
+	out      io.Writer
+
+	upstream *process
+	targets  []*target
+	procs    []*process // started, in order; stopped in reverse
+	bodies   map[bodyKey][]byte
+}
+
+// bodyKey names a prepared request body.
+type bodyKey struct {
+	native, stream bool
+	size           int
+}
+
+// body returns the request body for a target, prepared once.
+func (b *bench) body(native, stream bool, size int) []byte {
+	k := bodyKey{native, stream, size}
+	if v, ok := b.bodies[k]; ok {
+		return v
+	}
+	v := chatBody(native, stream, size)
+	b.bodies[k] = v
+	return v
+}
+
+// logf prints a progress line.
+func (b *bench) logf(format string, a ...any) { fmt.Fprintf(b.out, format+"\n", a...) }
+
+// run starts everything, measures, stops everything and returns the report.
+func (b *bench) run(ctx context.Context) (_ *report, err error) {
+	started := time.Now()
+	s := b.settings
+	b.bodies = map[bodyKey][]byte{}
+	rep := &report{
+		Command:  "go run ./cmd/llmgate-bench " + strings.Join(s.Args, " "),
+		Started:  started,
+		Machine:  machineInfo(),
+		Settings: s,
+	}
+	rep.Command = strings.TrimSpace(rep.Command)
+	tmp, err := os.MkdirTemp("", "llmgate-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("creating a temporary directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	defer func() {
+		if serr := b.stopAll(rep); serr != nil && err == nil {
+			err = serr
+		}
+	}()
+
+	if err := b.start(ctx, tmp, rep); err != nil {
+		return nil, err
+	}
+	for _, t := range b.targets {
+		rep.Targets = append(rep.Targets, targetInfo{Name: t.name, Description: t.desc, PID: t.proc.pid()})
+		if err := b.check(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	// Held streams first, while the processes are fresh: heap that earlier
+	// load left free would otherwise absorb the streams and hide their cost.
+	if s.HoldStreams > 0 {
+		for _, t := range b.targets {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("interrupted: %w", context.Cause(ctx))
+			}
+			h := b.hold(ctx, t, s.HoldStreams)
+			rep.Held = append(rep.Held, h)
+			b.logf("%-8s held %d of %d streams: RSS %s -> %s, %.1f KiB per stream%s",
+				t.name, h.Opened, h.Streams, mib(h.RSSBeforeB), mib(h.RSSAfterB), h.PerStreamB/1024, errSuffix(h.Error))
+		}
+	}
+	for _, stream := range s.Streams {
+		for _, t := range b.targets {
+			b.warm(ctx, t, stream)
+		}
+		for _, size := range s.Sizes {
+			for _, sp := range b.specs(stream, size) {
+				for _, t := range b.targets {
+					if ctx.Err() != nil {
+						return nil, fmt.Errorf("interrupted: %w", context.Cause(ctx))
+					}
+					c, err := b.measure(ctx, t, sp)
+					if err != nil {
+						return nil, err
+					}
+					rep.Cells = append(rep.Cells, c)
+					b.logf("%-8s %-32s %7.0f req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms%s  cpu %5.0f µs/req  rss %s  errors %d",
+						t.name, sp, c.ThroughputPerS, fmtMs(c.Latency.P50Ms), fmtMs(c.Latency.P99Ms), fmtMs(c.Latency.P999Ms),
+						ttftText(c.TTFT), c.CPUPerRequestUs, mib(c.PeakRSSBytes), c.Errors)
+				}
+			}
+		}
+	}
+	rep.compare()
+	rep.fitSlopes()
+	rep.Notes = notes(rep, b)
+	rep.Checks = evaluate(rep)
+	rep.DurationS = time.Since(started).Seconds()
+	return rep, nil
+}
+
+func ttftText(t *summary) string {
+	if t == nil {
+		return ""
+	}
+	return fmt.Sprintf("  ttft p50 %s ms", fmtMs(t.P50Ms))
+}
+
+// specs returns the loads of one stream kind and body size, lightest first.
+func (b *bench) specs(stream bool, size int) []spec {
+	var out []spec
+	conc := b.settings.Concurrency
+	for _, c := range conc {
+		if c == 1 {
+			out = append(out, spec{Mode: modeClosed, Concurrency: 1, Stream: stream, BodyBytes: size})
+		}
+	}
+	for _, r := range b.settings.Rates {
+		out = append(out, spec{Mode: modeOpen, RatePerS: r, Stream: stream, BodyBytes: size})
+	}
+	for _, c := range conc {
+		if c != 1 {
+			out = append(out, spec{Mode: modeClosed, Concurrency: c, Stream: stream, BodyBytes: size})
+		}
+	}
+	return out
+}
+
+// start starts the upstream and the targets.
+func (b *bench) start(ctx context.Context, tmp string, rep *report) error {
+	s := b.settings
+	up, err := startChild(ctx, "upstream", "upstream",
+		"-latency", s.Latency.String(), "-chunk-interval", s.ChunkInterval.String(), "-api-key", benchAPIKey)
+	if err != nil {
+		return err
+	}
+	b.procs = append(b.procs, up)
+	b.upstream = up
+	upURL := "http://" + up.addr
+	b.logf("upstream  pid %d on %s", up.pid(), up.addr)
+	maxConns := max(slicesMax(s.Concurrency), s.MaxInFlight)
+	for _, name := range s.Targets {
+		t := &target{name: name, peakScope: "cell"}
+		switch name {
+		case targetDirect:
+			t.desc = "the mock upstream itself, Azure OpenAI wire format"
+			t.proc = up
+		case targetFloor:
+			t.desc = "bare net/http/httputil.ReverseProxy (FlushInterval -1, 64 idle upstream connections, full-duplex request bodies: golang/go#40747), Azure OpenAI wire format"
+			p, err := startChild(ctx, "floor", "floor", "-upstream", upURL)
+			if err != nil {
+				return err
+			}
+			b.procs = append(b.procs, p)
+			t.proc = p
+		case targetLLMGate:
+			t.desc = "the llm-gate binary: embedded catalog with prices (cost on), SQLite ledger, LOG_LEVEL=INFO to stdout (read and discarded by the benchmark), one Azure region (AZURE_OPENAI_BENCH_*) at the upstream; native POST /llm-gate/v1/chat"
+			t.native = true
+			bin := s.LLMGateBin
+			if bin == "" {
+				src, err := moduleDir(ctx, s.Src)
+				if err != nil {
+					return err
+				}
+				b.logf("building llm-gate from %s …", src)
+				if bin, err = buildLLMGate(ctx, src, tmp); err != nil {
+					return err
+				}
+			}
+			dir := filepath.Join(tmp, "llmgate")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return fmt.Errorf("creating llm-gate's directory: %w", err)
+			}
+			p, err := startLLMGate(ctx, bin, dir, upURL)
+			if err != nil {
+				return err
+			}
+			b.procs = append(b.procs, p)
+			t.proc = p
+		}
+		t.base = "http://" + t.proc.addr
+		t.client = newClient(t.base, t.native, maxConns)
+		t.client.hc.Timeout = time.Duration(s.Timeout)
+		b.targets = append(b.targets, t)
+		b.logf("%-8s  pid %d on %s", name, t.proc.pid(), t.proc.addr)
+	}
+	return nil
+}
+
+func slicesMax(v []int) int {
+	m := 0
+	for _, x := range v {
+		m = max(m, x)
+	}
+	return m
+}
+
+// stopAll stops every process, the last started first, and records
+// llm-gate's log volume.
+func (b *bench) stopAll(rep *report) error {
+	var errs []error
+	for _, t := range b.targets {
+		for i := range rep.Targets {
+			if rep.Targets[i].Name == t.name && t.name == targetLLMGate {
+				rep.Targets[i].LogLines = t.proc.logLines.Load()
+				rep.Targets[i].LogBytes = t.proc.logBytes.Load()
+			}
+		}
+		t.client.close()
+	}
+	for i := len(b.procs) - 1; i >= 0; i-- {
+		if e := b.procs[i].stderr.String(); e != "" {
+			b.logf("%s wrote on stderr (last 8 KiB):\n%s", b.procs[i].name, e)
+		}
+		if err := b.procs[i].stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stopping %s: %w", b.procs[i].name, err))
+		}
+	}
+	b.procs = nil
+	return errors.Join(errs...)
+}
+
+// moduleDir returns the llm-gate module's directory: dir if given,
+// otherwise the module of the working directory.
+func moduleDir(ctx context.Context, dir string) (string, error) {
+	if dir == "" {
+		out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+		if err != nil {
+			return "", fmt.Errorf("go env GOMOD: %w", err)
+		}
+		gomod := strings.TrimSpace(string(out))
+		if gomod == "" || gomod == os.DevNull {
+			return "", fmt.Errorf("%w: not inside a Go module; run from the llm-gate module or pass -src or -llmgate", errUsage)
+		}
+		dir = filepath.Dir(gomod)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cmd", "llmgate")); err != nil {
+		return "", fmt.Errorf("%s is not the llm-gate module: %w", dir, err)
+	}
+	return dir, nil
+}
+
+// check sends one request of each kind to t and fails if one fails, so
+// that a broken configuration stops the run before it measures errors.
+func (b *bench) check(ctx context.Context, t *target) error {
+	for _, stream := range b.settings.Streams {
+		if _, err := t.client.do(ctx, b.body(t.native, stream, 1024), stream, nil); err != nil {
+			return fmt.Errorf("%s does not answer (stream %v): %w", t.name, stream, err)
+		}
+	}
+	return nil
+}
+
+// warm sends requests to t for the warm-up time at the highest concurrency,
+// so that connection pools are full before the first cell.
+func (b *bench) warm(ctx context.Context, t *target, stream bool) {
+	if b.settings.Warmup <= 0 {
+		return
+	}
+	body := b.body(t.native, stream, b.settings.Sizes[0])
+	conc := max(slicesMax(b.settings.Concurrency), 8)
+	closedLoop(ctx, conc, time.Duration(b.settings.Warmup), 0, func(ctx context.Context) (time.Time, error) {
+		return t.client.do(ctx, body, stream, nil)
+	})
+}
+
+// measure runs one cell: t under sp.
+func (b *bench) measure(ctx context.Context, t *target, sp spec) (cell, error) {
+	s := b.settings
+	c := cell{Target: t.name, spec: sp}
+	if t.peakScope == "cell" {
+		if err := resetPeak(t.proc.pid()); err != nil {
+			t.peakScope = "process"
+		}
+	}
+	c.PeakRSSScope = t.peakScope
+	cpu0, err := procCPU(t.proc.pid())
+	if err != nil {
+		return c, err
+	}
+	up0, err := procCPU(b.upstream.pid())
+	if err != nil {
+		return c, err
+	}
+	body := b.body(t.native, sp.Stream, sp.BodyBytes)
+	do := func(ctx context.Context) (time.Time, error) { return t.client.do(ctx, body, sp.Stream, nil) }
+	var r *cellRun
+	if sp.Mode == modeOpen {
+		r = openLoop(ctx, wallClock{}, sp.RatePerS, time.Duration(s.Duration), s.MaxInFlight, do)
+	} else {
+		r = closedLoop(ctx, sp.Concurrency, time.Duration(s.Duration), s.MaxCount, do)
+	}
+	cpu1, err := procCPU(t.proc.pid())
+	if err != nil {
+		return c, err
+	}
+	up1, err := procCPU(b.upstream.pid())
+	if err != nil {
+		return c, err
+	}
+	mem, err := procMemory(t.proc.pid())
+	if err != nil {
+		return c, err
+	}
+	c.Requests, c.Errors = r.ok, r.errs
+	if r.err != nil {
+		c.FirstError = r.err.Error()
+	}
+	c.ElapsedS = r.elapsed.Seconds()
+	if c.ElapsedS > 0 {
+		c.ThroughputPerS = float64(r.ok) / c.ElapsedS
+	}
+	c.Latency = summarize(&r.latency)
+	if sp.Stream {
+		tt := summarize(&r.ttft)
+		c.TTFT = &tt
+	}
+	if r.ok > 0 {
+		c.CPUPerRequestUs = float64((cpu1 - cpu0).Microseconds()) / float64(r.ok)
+		c.UpstreamCPUPerRequestUs = float64((up1 - up0).Microseconds()) / float64(r.ok)
+	}
+	c.PeakRSSBytes = mem.HWM
+	return c, nil
+}
+
+// holdTimeout bounds the held-streams phase of one target.
+const holdTimeout = 60 * time.Second
+
+// hold opens n streams to t through an upstream that stops each after its
+// first content chunk, reads t's resident memory before and once all are
+// open, then releases them.
+func (b *bench) hold(ctx context.Context, t *target, n int) held {
+	h := held{Target: t.name, Streams: n}
+	setHold := func(on bool) error {
+		v := "0"
+		if on {
+			v = "1"
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+b.upstream.addr+"/_bench/hold?on="+v, nil)
+		if err != nil {
+			return fmt.Errorf("building the hold request: %w", err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("setting the upstream's hold: %w", err)
+		}
+		resp.Body.Close()
+		return nil
+	}
+	if err := setHold(true); err != nil {
+		h.Error = err.Error()
+		return h
+	}
+	defer setHold(false)
+	before, err := procMemory(t.proc.pid())
+	if err != nil {
+		h.Error = err.Error()
+		return h
+	}
+	h.RSSBeforeB = before.RSS
+
+	hctx, cancel := context.WithTimeout(ctx, holdTimeout)
+	defer cancel()
+	cl := newClient(t.base, t.native, n)
+	defer cl.close()
+	body := b.body(t.native, true, 1024)
+	var (
+		opened, failed atomic.Int64
+		firstErr       atomic.Value
+		wg             sync.WaitGroup
+		settled        = make(chan struct{}, n)
+		dialing        = make(chan struct{}, 64) // streams being opened at once
+	)
+	start := time.Now()
+	for range n {
+		wg.Go(func() {
+			var once sync.Once
+			done := func() {
+				once.Do(func() {
+					<-dialing
+					settled <- struct{}{}
+				})
+			}
+			select {
+			case dialing <- struct{}{}:
+			case <-hctx.Done():
+				failed.Add(1)
+				settled <- struct{}{}
+				return
+			}
+			_, err := cl.do(hctx, body, true, func() { opened.Add(1); done() })
+			if err != nil && hctx.Err() == nil {
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err.Error())
+			}
+			done()
+		})
+	}
+wait:
+	for range n {
+		select {
+		case <-settled:
+		case <-hctx.Done():
+			break wait
+		}
+	}
+	h.OpenDurationS = time.Since(start).Seconds()
+	h.Opened = int(opened.Load())
+	after, err := procMemory(t.proc.pid())
+	if err == nil {
+		h.RSSAfterB = after.RSS
+		if h.Opened > 0 {
+			h.PerStreamB = float64(after.RSS-before.RSS) / float64(h.Opened)
+		}
+	}
+	if f := failed.Load(); f > 0 || h.Opened < n {
+		msg := fmt.Sprintf("%d of %d streams did not open", n-h.Opened, n)
+		if e, ok := firstErr.Load().(string); ok {
+			msg += "; first error: " + e
+		}
+		h.Error = msg
+	}
+	if err := setHold(false); err != nil && h.Error == "" {
+		h.Error = err.Error()
+	}
+	wg.Wait() // released streams finish; hctx bounds the rest
+	return h
+}
+
+// machineInfo describes the machine from /proc.
+func machineInfo() machine {
+	m := machine{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			m.LoadBefore = strings.Join(f[:3], " ")
+		}
+	}
+	return m
+}
+
+// probeMetrics reports the first metrics path llm-gate answers, or "".
+func probeMetrics(ctx context.Context, base string) string {
+	for _, p := range []string{"/metrics", "/llm-gate/metrics", "/llm-gate/v1/metrics"} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+p, nil)
+		if err != nil {
+			continue
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			continue
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return p
+		}
+	}
+	return ""
+}
+
+// notes explains how the run measured, for the report.
+func notes(rep *report, b *bench) []string {
+	n := []string{
+		"Each target is its own process: the mock upstream and the floor are the benchmark binary re-executed with a hidden argument, llm-gate is its real binary built with `go build ./cmd/llmgate`. The load generator is the benchmark process; on a 2-core machine it competes with the target for CPU, the same way for every target.",
+		"CPU per request is the change of utime+stime in /proc/<pid>/stat of the target's process across the cell (10 ms ticks), divided by the answered requests. For direct, the target process is the upstream.",
+		"Peak RSS is VmHWM from /proc/<pid>/status after the cell; before each cell the high-water mark is reset to the current RSS by writing 5 to /proc/<pid>/clear_refs, so it is the peak of that cell (scope \"cell\"). Where the kernel refuses the reset, it is the peak since the process started (scope \"process\").",
+		"Memory per held-open stream: the upstream is switched to hold each stream after its first content chunk; N streams are opened to the target (at most 64 connecting at once) and the target's VmRSS after all have received their first content chunk, minus VmRSS before, is divided by N. It runs before the load cells, on processes that have only answered a few check requests, so that heap freed by earlier load does not absorb the streams.",
+		"Closed loop: each of c workers sends its next request when the previous answer is complete. Open loop: requests are planned at fixed intervals independent of the answers and each is sent in its own goroutine; latency and time to first token are counted from the planned time, so a stalled target cannot hide its queue (no coordinated omission).",
+		"Latency percentiles are exact (nearest rank over every sample). Time to first token is the time to the first SSE event carrying non-empty content text.",
+		"Request bodies are padded with prompt text to exactly the stated size, in the Azure OpenAI wire format for direct and floor and in llm-gate's native shape for llm-gate; llm-gate translates to the Azure format with stream_options.include_usage on streams, which the direct and floor requests carry too.",
+		"Added latency is target minus direct for the same cell; ratios are llm-gate over the floor for the same cell of the same run.",
+	}
+	for _, t := range b.targets {
+		if t.name != targetLLMGate {
+			continue
+		}
+		if p := probeMetrics(context.Background(), t.base); p != "" {
+			n = append(n, "llm-gate serves metrics at "+p+"; they are on during the run.")
+		} else {
+			n = append(n, "llm-gate has no metrics endpoint yet (probed /metrics, /llm-gate/metrics and /llm-gate/v1/metrics), so the run has no metrics to turn on.")
+		}
+	}
+	if rep.Settings.Quick {
+		n = append(n, "This is a -quick smoke run: short cells, few samples; do not compare its numbers.")
+	}
+	return n
+}
+
+// writeOutputs writes the markdown, JSON and SVG files.
+func writeOutputs(rep *report, s settings) error {
+	for _, p := range []string{s.Out, s.JSONOut, s.SVGOut} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("creating the report's directory: %w", err)
+		}
+	}
+	svgRef := ""
+	if ch, ok := latencyChart(rep); ok {
+		var buf bytes.Buffer
+		if err := writeSVG(&buf, ch); err != nil {
+			return fmt.Errorf("drawing the chart: %w", err)
+		}
+		if err := os.WriteFile(s.SVGOut, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing the chart: %w", err)
+		}
+		if rel, err := filepath.Rel(filepath.Dir(s.Out), s.SVGOut); err == nil {
+			svgRef = filepath.ToSlash(rel)
+		}
+	}
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding the JSON report: %w", err)
+	}
+	if err := os.WriteFile(s.JSONOut, append(js, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing the JSON report: %w", err)
+	}
+	var md bytes.Buffer
+	if err := writeMarkdown(&md, rep, svgRef); err != nil {
+		return fmt.Errorf("rendering the markdown report: %w", err)
+	}
+	if err := os.WriteFile(s.Out, md.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing the markdown report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// azurePost sends body to the Azure chat path of base.
+func azurePost(t *testing.T, base, key string, body []byte) *http.Response {
+	t.Helper()
+	c := newClient(base, false, 4)
+	t.Cleanup(c.close)
+	req, err := http.NewRequest(http.MethodPost, c.url, strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("api-key", key)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestUpstreamNonStream(t *testing.T) {
+	srv := httptest.NewServer(&upstream{APIKey: "k"})
+	defer srv.Close()
+	resp := azurePost(t, srv.URL, "k", chatBody(false, false, 4000))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	var v struct {
+		Model   string `json:"model"`
+		Choices []struct {
+			Message struct{ Content string } `json:"message"`
+		} `json:"choices"`
+		Usage struct {
+			Prompt     int `json:"prompt_tokens"`
+			Completion int `json:"completion_tokens"`
+		} `json:"usage"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Model != "gpt-4o" || len(v.Choices) != 1 || v.Choices[0].Message.Content != upstreamReply || v.Usage.Prompt != 1000 || v.Usage.Completion != len(replyWords) {
+		t.Fatalf("answer = %+v", v)
+	}
+	if r := azurePost(t, srv.URL, "wrong", chatBody(false, false, 1000)); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong key: status %d, want 401", r.StatusCode)
+	}
+}
+
+func TestUpstreamOpenAIPath(t *testing.T) {
+	srv := httptest.NewServer(&upstream{APIKey: "k"})
+	defer srv.Close()
+	body := `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}`
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer k")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"model":"gpt-4o-mini"`) {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+}
+
+// streamEvents reads the data lines of a stream.
+func streamEvents(t *testing.T, r io.Reader) []string {
+	t.Helper()
+	var out []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func TestUpstreamStream(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		usage bool
+		body  []byte
+	}{
+		{"with usage", true, chatBody(false, true, 1024)},
+		{"without usage", false, []byte(`{"messages":[{"role":"user","content":"hi"}],"stream":true}`)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(&upstream{APIKey: "k"})
+			defer srv.Close()
+			resp := azurePost(t, srv.URL, "k", tt.body)
+			if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/event-stream" {
+				t.Fatalf("status %d, content type %q", resp.StatusCode, ct)
+			}
+			ev := streamEvents(t, resp.Body)
+			// role, one chunk a word, finish, [usage], [DONE]
+			want := 1 + len(replyWords) + 1 + 1
+			if tt.usage {
+				want++
+			}
+			if len(ev) != want || ev[len(ev)-1] != "[DONE]" {
+				t.Fatalf("%d events, last %q; want %d ending with [DONE]", len(ev), ev[len(ev)-1], want)
+			}
+			var text strings.Builder
+			var usage *struct {
+				TotalTokens int `json:"total_tokens"`
+			}
+			for _, e := range ev[:len(ev)-1] {
+				var c struct {
+					Choices []struct {
+						Delta struct{ Content string } `json:"delta"`
+					} `json:"choices"`
+					Usage *struct {
+						TotalTokens int `json:"total_tokens"`
+					} `json:"usage"`
+				}
+				if err := json.Unmarshal([]byte(e), &c); err != nil {
+					t.Fatalf("event %q: %v", e, err)
+				}
+				for _, ch := range c.Choices {
+					text.WriteString(ch.Delta.Content)
+				}
+				if c.Usage != nil {
+					usage = c.Usage
+				}
+			}
+			if text.String() != upstreamReply {
+				t.Errorf("streamed text %q", text.String())
+			}
+			if (usage != nil) != tt.usage {
+				t.Errorf("usage chunk present = %v, want %v", usage != nil, tt.usage)
+			}
+		})
+	}
+}
+
+func TestFloorForwardsStreamsAndHold(t *testing.T) {
+	up := &upstream{APIKey: benchAPIKey}
+	usrv := httptest.NewServer(up)
+	defer usrv.Close()
+	p, err := newFloor(usrv.URL, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsrv := httptest.NewServer(fullDuplex(p))
+	defer fsrv.Close()
+
+	up.setHold(true)
+	c := newClient(fsrv.URL, false, 4)
+	defer c.close()
+	firstSeen := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.do(context.Background(), chatBody(false, true, 2048), true, func() { close(firstSeen) })
+		errc <- err
+	}()
+	select {
+	case <-firstSeen: // the first content chunk came through the floor while held
+	case err := <-errc:
+		t.Fatalf("stream ended while held: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no first chunk through the floor")
+	}
+	up.setHold(false)
+	if err := <-errc; err != nil {
+		t.Fatalf("released stream: %v", err)
+	}
+	for range 20 { // streams through the floor complete, one after the other
+		if _, err := c.do(context.Background(), chatBody(false, true, 10<<10), true, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := newFloor("not a url", 1); err == nil {
+		t.Fatal("newFloor accepted a bad upstream")
+	}
+}

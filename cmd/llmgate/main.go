@@ -1,0 +1,59 @@
+// Command llmgate runs the llm-gate gateway.
+//
+// It reads its configuration (flags, environment, .env, YAML file, embedded
+// defaults), wires the adapters together and serves until SIGINT or SIGTERM,
+// then drains in-flight requests and flushes the ledger. SIGHUP, or a change
+// of the config file, reloads the catalog.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/llmgate/llmgate/internal/config"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dir, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "llmgate:", err)
+		os.Exit(1)
+	}
+	os.Exit(run(ctx, os.Args[1:], os.Environ(), dir, os.Stdout, os.Stderr, nil))
+}
+
+// run is main without the process: it returns the exit code, and calls
+// ready with the listening address once the server accepts connections.
+func run(ctx context.Context, args, environ []string, dir string, stdout, stderr io.Writer, ready func(addr string)) int {
+	if len(args) > 0 && args[0] == "version" {
+		fmt.Fprintln(stdout, "llmgate", version())
+		return 0
+	}
+	cfg, err := config.Load(args, environ, dir)
+	if errors.Is(err, config.ErrHelp) {
+		fmt.Fprint(stdout, config.Usage())
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "llmgate:", err)
+		return 2
+	}
+	app, err := newApp(ctx, cfg, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "llmgate:", err)
+		return 1
+	}
+	app.reload = func() (*config.Config, error) { return config.Load(args, environ, dir) }
+	if err := app.serve(ctx, ready); err != nil {
+		fmt.Fprintln(stderr, "llmgate:", err)
+		return 1
+	}
+	return 0
+}
