@@ -143,15 +143,29 @@ type ChatParams struct {
 type ChatRequest struct {
 	// Provider is the catalog name of the provider, such as "azure_openai".
 	Provider string
-	// Model is the catalog name of the model, such as "gpt-4o".
+	// Model is the catalog name of the model, such as "gpt-4o". With an
+	// empty Provider it is an alias that routing configuration defines.
 	Model    string
 	Messages []Message
 	Params   ChatParams
 	// Stream asks for the answer as a stream of chunks.
 	Stream bool
-	// Fallbacks names further models, as "provider/model", to try in order
-	// when every deployment of Provider/Model has failed.
+	// Fallbacks names further models ("provider/model") or aliases to try in
+	// order when every deployment of Provider/Model has failed; nil keeps the
+	// configured fallbacks, an empty non-nil slice turns them off.
 	Fallbacks []string
+	// Timeouts override the configured ones where they are positive.
+	Timeouts Timeouts
+}
+
+// Timeouts bound the time a request may take. Zero means "as configured".
+type Timeouts struct {
+	// Request bounds the whole request, retries and fallbacks included.
+	Request time.Duration
+	// Attempt bounds one upstream attempt of a plain request.
+	Attempt time.Duration
+	// FirstToken bounds a stream's wait for its first chunk, per attempt.
+	FirstToken time.Duration
 }
 
 // FinishReason says why the model stopped.

@@ -7,7 +7,10 @@
 // store and transport is an adapter that depends on it, never the reverse.
 package llmgate
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Chatter answers a chat request with a complete response.
 type Chatter interface {
@@ -64,9 +67,16 @@ type ProviderHealth struct {
 // DeploymentHealth is the state of one deployment of a provider.
 type DeploymentHealth struct {
 	Name string
-	// State is "healthy", or "failing" when its last attempt failed.
+	// State is "healthy", "open" (out of rotation after repeated failures)
+	// or "half_open" (being probed after its cooldown).
 	State string
 	// ConsecutiveFailures counts the failures since the last success.
 	ConsecutiveFailures int
 	InFlight            int
+	// Latency is a moving average of successful attempts' latency.
+	Latency time.Duration
+	// OpenUntil is when an open deployment will be probed again.
+	OpenUntil time.Time
+	// RateLimitedUntil is when a deployment that answered 429 takes traffic again.
+	RateLimitedUntil time.Time
 }

@@ -23,7 +23,7 @@ func TestParseMoney(t *testing.T) {
 		{"-2.5", -2_500_000_000_000, "-2.5", false},
 		{".5", 500_000_000_000, "0.5", false},
 		{"0.10000000000000", 100_000_000_000, "0.1", false}, // trailing zeros past 12 places are fine
-		{"0.0000000000001", 0, "", true},                     // a 13th significant decimal would be rounded
+		{"0.0000000000001", 0, "", true},                    // a 13th significant decimal would be rounded
 		{"abc", 0, "", true},
 		{"", 0, "", true},
 		{"1.2.3", 0, "", true},

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"io"
 	"log/slog"
 	"net"
@@ -22,7 +24,10 @@ import (
 	"github.com/llmgate/llmgate/internal/httpapi"
 	"github.com/llmgate/llmgate/internal/ledger"
 	"github.com/llmgate/llmgate/internal/postgres"
+	"github.com/llmgate/llmgate/internal/provider/anthropic"
 	"github.com/llmgate/llmgate/internal/provider/azure"
+	"github.com/llmgate/llmgate/internal/provider/bedrock"
+	"github.com/llmgate/llmgate/internal/provider/gemini"
 	"github.com/llmgate/llmgate/internal/provider/mock"
 	"github.com/llmgate/llmgate/internal/provider/openai"
 	"github.com/llmgate/llmgate/internal/router"
@@ -50,8 +55,10 @@ type app struct {
 	ledger  *ledger.Writer
 	gateway *gateway.Service
 	server  *http.Server
-	// reload re-reads the configuration; the catalog is swapped in.
+	// reload re-reads the configuration; the catalog and routing are swapped in.
 	reload func() (*config.Config, error)
+	// deps are the deployments built at start-up; a reload routes over them.
+	deps []*router.Deployment
 }
 
 func newApp(ctx context.Context, cfg *config.Config, logOut io.Writer) (*app, error) {
@@ -74,12 +81,17 @@ func newApp(ctx context.Context, cfg *config.Config, logOut io.Writer) (*app, er
 		store.Close()
 		return nil, err
 	}
-	svc := gateway.New(cfg.Catalog(), gateway.Options{
-		Router:   router.New(deps),
+	cat := cfg.Catalog()
+	rt, err := newRouter(cfg, cat, deps)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("routing: %w", err)
+	}
+	svc := gateway.New(cat, gateway.Options{
+		Router:   rt,
 		Ledger:   w,
 		StatusOf: httpapi.StatusOf,
 		Logger:   log,
-		Timeout:  cfg.Upstream.Timeout,
 	})
 	api := &httpapi.Server{
 		Backend:         svc,
@@ -101,7 +113,7 @@ func newApp(ctx context.Context, cfg *config.Config, logOut io.Writer) (*app, er
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	return &app{cfg: cfg, log: log, store: store, ledger: w, gateway: svc, server: srv}, nil
+	return &app{cfg: cfg, log: log, store: store, ledger: w, gateway: svc, server: srv, deps: deps}, nil
 }
 
 // openStore opens the ledger database named by url: sqlite:PATH or postgres://….
@@ -138,44 +150,68 @@ func upstreamClient(cfg *config.Config) *http.Client {
 	return &http.Client{Transport: t}
 }
 
-// deployments builds one deployment per configured upstream.
+// deployments builds one deployment per configured upstream, named as the
+// routing configuration names them.
 func deployments(cfg *config.Config, hc *http.Client) ([]*router.Deployment, error) {
 	var deps []*router.Deployment
 	maps := map[string]map[string]string{}
 	for _, p := range cfg.Providers {
 		maps[p.Name] = p.Deployments
 	}
+	add := func(name, provider string, target any) {
+		deps = append(deps, &router.Deployment{Name: name, Provider: provider, Target: target})
+	}
+	limit := cfg.Upstream.MaxResponseBytes
 	for _, r := range cfg.Azure.Regions {
-		c, err := azure.New(azure.Config{
-			Endpoint:         r.Endpoint,
-			APIKey:           r.APIKey,
-			APIVersion:       r.APIVersion,
-			Deployments:      maps["azure_openai"],
-			HTTPClient:       hc,
-			MaxResponseBytes: cfg.Upstream.MaxResponseBytes,
-		})
+		c, err := azure.New(azure.Config{Endpoint: r.Endpoint, APIKey: r.APIKey, APIVersion: r.APIVersion,
+			Deployments: maps["azure_openai"], HTTPClient: hc, MaxResponseBytes: limit})
 		if err != nil {
 			return nil, fmt.Errorf("azure_openai region %s: %w", r.Name, err)
 		}
-		deps = append(deps, &router.Deployment{Name: "azure_openai/" + r.Name, Provider: "azure_openai", Target: c})
+		add("azure_openai/"+r.Name, "azure_openai", c)
 	}
 	if cfg.OpenAI.APIKey != "" {
-		c, err := openai.New(openai.Config{
-			BaseURL:          cfg.OpenAI.BaseURL,
-			APIKey:           cfg.OpenAI.APIKey,
-			Organization:     cfg.OpenAI.Organization,
-			HTTPClient:       hc,
-			Models:           maps["openai"],
-			MaxResponseBytes: cfg.Upstream.MaxResponseBytes,
-		})
+		c, err := openai.New(openai.Config{BaseURL: cfg.OpenAI.BaseURL, APIKey: cfg.OpenAI.APIKey, Organization: cfg.OpenAI.Organization,
+			HTTPClient: hc, Models: maps["openai"], MaxResponseBytes: limit})
 		if err != nil {
 			return nil, fmt.Errorf("openai: %w", err)
 		}
-		deps = append(deps, &router.Deployment{Name: "openai/default", Provider: "openai", Target: c})
+		add("openai/default", "openai", c)
+	}
+	if a := cfg.Anthropic; a.APIKey != "" {
+		c, err := anthropic.New(anthropic.Config{BaseURL: a.BaseURL, APIKey: a.APIKey, Version: a.Version,
+			HTTPClient: hc, Models: maps["anthropic"], MaxResponseBytes: limit})
+		if err != nil {
+			return nil, fmt.Errorf("anthropic: %w", err)
+		}
+		add("anthropic/default", "anthropic", c)
+	}
+	if g := cfg.Gemini; g.APIKey != "" {
+		c, err := gemini.New(gemini.Config{BaseURL: g.BaseURL, APIKey: g.APIKey, HTTPClient: hc, Models: maps["gemini"], MaxResponseBytes: limit})
+		if err != nil {
+			return nil, fmt.Errorf("gemini: %w", err)
+		}
+		add("gemini/default", "gemini", c)
+	}
+	if b := cfg.Bedrock; b.Region != "" && b.AccessKeyID != "" && b.SecretAccessKey != "" {
+		c, err := bedrock.New(bedrock.Config{Region: b.Region, BaseURL: b.BaseURL,
+			Credentials: credentials.NewStaticCredentialsProvider(b.AccessKeyID, b.SecretAccessKey, b.SessionToken),
+			HTTPClient:  hc, Models: maps["bedrock"], MaxResponseBytes: limit})
+		if err != nil {
+			return nil, fmt.Errorf("bedrock: %w", err)
+		}
+		add("bedrock/"+b.Region, "bedrock", c)
+	}
+	for _, cs := range cfg.Compatible {
+		c, err := openai.New(openai.Config{BaseURL: cs.BaseURL, APIKey: cs.APIKey, Name: cs.Name, HTTPClient: hc, Models: maps[cs.Name], MaxResponseBytes: limit})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cs.Name, err)
+		}
+		add(cs.Name+"/default", cs.Name, c)
 	}
 	if cfg.Mock.Enabled {
 		m := cfg.Mock
-		deps = append(deps, &router.Deployment{Name: "mock/local", Provider: "mock", Target: mock.New(mock.Config{
+		add("mock/local", "mock", mock.New(mock.Config{
 			Latency:             m.Latency,
 			ChunkDelay:          m.ChunkDelay,
 			PromptTokens:        m.PromptTokens,
@@ -183,9 +219,79 @@ func deployments(cfg *config.Config, hc *http.Client) ([]*router.Deployment, err
 			Reply:               m.Reply,
 			EmbeddingDimensions: m.EmbeddingDimensions,
 			ImageURL:            m.ImageURL,
-		})})
+		}))
 	}
 	return deps, nil
+}
+
+// newRouter builds the routing groups: one per catalog model of a provider
+// with deployments, replaced or joined by the configured groups.
+func newRouter(cfg *config.Config, cat *llmgate.Catalog, deps []*router.Deployment) (*router.Router, error) {
+	rt := cfg.Routing
+	defaults := router.Timeouts{Request: rt.Timeouts.Request, Attempt: rt.Timeouts.Attempt, FirstToken: rt.Timeouts.FirstToken}
+	byName := map[string]*router.Deployment{}
+	byProvider := map[string][]*router.Deployment{}
+	for _, d := range deps {
+		byName[d.Name] = d
+		byProvider[d.Provider] = append(byProvider[d.Provider], d)
+	}
+	var configured []*router.Group
+	for _, g := range rt.Groups {
+		strategy := g.Strategy
+		if strategy == "" {
+			strategy = rt.Strategy
+		}
+		rg := &router.Group{Name: g.Name, Strategy: router.Strategy(strategy), Fallbacks: g.Fallbacks, ContextFallbacks: g.ContextFallbacks,
+			Timeouts: router.Timeouts{Request: g.Timeouts.Request, Attempt: g.Timeouts.Attempt, FirstToken: g.Timeouts.FirstToken}}
+		for _, m := range g.Members {
+			var ds []*router.Deployment
+			if m.Deployment != "" {
+				if d := byName[m.Deployment]; d != nil {
+					ds = append(ds, d)
+				}
+			} else {
+				ds = byProvider[m.Provider]
+			}
+			for _, d := range ds {
+				rg.Members = append(rg.Members, &router.Member{Deployment: d, Provider: d.Provider, Model: m.Model, Weight: m.Weight, Priority: m.Priority})
+			}
+		}
+		// A group whose deployments are not configured here has nothing to
+		// route to; requests for it get provider_not_configured.
+		if len(rg.Members) > 0 {
+			configured = append(configured, rg)
+		}
+	}
+	groups := router.Merge(router.ModelGroups(cat, deps, router.Strategy(rt.Strategy), defaults), configured)
+	// Fallbacks may name groups that have no deployment here: drop those,
+	// so that the rest still work.
+	names := make(map[string]bool, len(groups))
+	for _, g := range groups {
+		names[g.Name] = true
+	}
+	for _, g := range groups {
+		g.Fallbacks = present(g.Fallbacks, names)
+		g.ContextFallbacks = present(g.ContextFallbacks, names)
+	}
+	return router.New(groups, router.Options{
+		MaxAttempts:         rt.MaxAttempts,
+		BackoffBase:         rt.BackoffBase,
+		BackoffMax:          rt.BackoffMax,
+		BudgetRatio:         rt.BudgetRatio,
+		MinRetriesPerSecond: rt.MinRetriesPerSecond,
+		FailureThreshold:    rt.FailureThreshold,
+		Cooldown:            rt.Cooldown,
+	})
+}
+
+func present(names []string, known map[string]bool) []string {
+	var out []string
+	for _, n := range names {
+		if known[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // flushingUsage answers usage queries after flushing the ledger, so that a
@@ -285,6 +391,12 @@ func (a *app) reloadCatalog() {
 		a.log.Error("configuration reload failed; keeping the current catalog", slog.String("error", err.Error()))
 		return
 	}
-	a.gateway.SetCatalog(cfg.Catalog())
-	a.log.Info("catalog reloaded", slog.Int("providers", len(cfg.Providers)))
+	cat := cfg.Catalog()
+	rt, err := newRouter(cfg, cat, a.deps)
+	if err != nil {
+		a.log.Error("routing reload failed; keeping the current configuration", slog.String("error", err.Error()))
+		return
+	}
+	a.gateway.Swap(cat, rt)
+	a.log.Info("catalog and routing reloaded", slog.Int("providers", len(cfg.Providers)), slog.Int("groups", len(rt.Groups())))
 }

@@ -27,11 +27,31 @@ type Config struct {
 	Mock     Mock
 	OpenAI   OpenAI
 	Azure    Azure
+	// Anthropic configures the anthropic provider.
+	Anthropic Anthropic
+	// Gemini configures the gemini provider (Gemini Developer API).
+	Gemini Gemini
+	// Bedrock configures the bedrock provider (AWS Bedrock Converse).
+	Bedrock Bedrock
+	// Compatible lists the configured OpenAI-compatible servers, each a
+	// provider of the same name: the built-in presets (mistral, groq,
+	// deepseek, together, openrouter, ollama, vllm) whose variables are set,
+	// then those of the config file's compatible list, in that order. A
+	// server is configured when its base URL is known and its key is set or
+	// optional.
+	Compatible []Compatible
+	// Routing configures model groups, balancing, retries, fallbacks and
+	// circuit breaking.
+	Routing Routing
 	// Providers is the catalog: the embedded defaults merged with the config
 	// file.
 	Providers []Provider
 	// File is the YAML config file that was read, "" if none.
 	File string
+
+	// compatibleDefs are every compatible server defined, configured or
+	// not, so that Catalog can say what a missing one needs.
+	compatibleDefs []compatibleDef
 }
 
 // Server configures the HTTP server.
@@ -158,6 +178,66 @@ type AzureRegion struct {
 	APIVersion string
 }
 
+// Anthropic configures the anthropic provider.
+type Anthropic struct {
+	// APIKey is the API key (ANTHROPIC_API_KEY); the provider is configured
+	// when it is set.
+	APIKey string
+	// BaseURL is the API root as the official SDK means it, without /v1;
+	// default "https://api.anthropic.com" (ANTHROPIC_BASE_URL).
+	BaseURL string
+	// Version is sent as the anthropic-version header; default "2023-06-01"
+	// (ANTHROPIC_VERSION).
+	Version string
+}
+
+// Gemini configures the gemini provider.
+type Gemini struct {
+	// APIKey is the API key: GEMINI_API_KEY, or GOOGLE_API_KEY when
+	// GEMINI_API_KEY is unset. The provider is configured when it is set.
+	APIKey string
+	// BaseURL is the API root as the official SDK means it, without the API
+	// version; default "https://generativelanguage.googleapis.com"
+	// (GEMINI_BASE_URL).
+	BaseURL string
+}
+
+// Bedrock configures the bedrock provider. The provider is configured when
+// Region, AccessKeyID and SecretAccessKey are all set; its one deployment is
+// named bedrock/<Region>.
+type Bedrock struct {
+	// Region is the AWS region, such as us-east-1 (AWS_REGION, or
+	// AWS_DEFAULT_REGION when AWS_REGION is unset).
+	Region string
+	// AccessKeyID is AWS_ACCESS_KEY_ID.
+	AccessKeyID string
+	// SecretAccessKey is AWS_SECRET_ACCESS_KEY.
+	SecretAccessKey string
+	// SessionToken is AWS_SESSION_TOKEN, for temporary credentials; "" if
+	// none.
+	SessionToken string
+	// BaseURL overrides the Bedrock runtime endpoint, for tests and proxies
+	// (BEDROCK_BASE_URL); "" means the region's endpoint,
+	// https://bedrock-runtime.<Region>.amazonaws.com.
+	BaseURL string
+}
+
+// Compatible is one configured OpenAI-compatible server. Its catalog models
+// are those of the provider of the same name.
+type Compatible struct {
+	// Name is the provider name, such as "mistral"; its one deployment is
+	// named <Name>/default.
+	Name string
+	// BaseURL is the API root as the OpenAI SDK means it, such as
+	// https://api.mistral.ai/v1, without a trailing slash.
+	BaseURL string
+	// APIKey is sent as a bearer token; "" when KeyOptional and none is set.
+	APIKey string
+	// KeyOptional is true for servers that may run without a key, such as
+	// a local Ollama.
+	KeyOptional bool
+}
+
 // Provider is one provider of the catalog.
 type Provider struct {
 	ID          string
@@ -222,10 +302,20 @@ func (c *Config) Addr() string {
 
 // Names of the providers the gateway has adapters for.
 const (
-	providerAzure  = "azure_openai"
-	providerOpenAI = "openai"
-	providerMock   = "mock"
+	providerAzure     = "azure_openai"
+	providerOpenAI    = "openai"
+	providerMock      = "mock"
+	providerAnthropic = "anthropic"
+	providerGemini    = "gemini"
+	providerBedrock   = "bedrock"
 )
+
+// builtinProviders are the providers with adapters of their own; a
+// compatible server may not take one of their names.
+var builtinProviders = map[string]bool{
+	providerAzure: true, providerOpenAI: true, providerMock: true,
+	providerAnthropic: true, providerGemini: true, providerBedrock: true,
+}
 
 // Catalog converts Providers to the domain catalog and says which providers
 // are configured. The mock provider is listed only when Mock.Enabled. The
@@ -272,8 +362,32 @@ func (c *Config) configured(name string) (bool, string) {
 			return true, ""
 		}
 		return false, "set LLMGATE_MOCK=true or pass --mock"
+	case providerAnthropic:
+		if c.Anthropic.APIKey != "" {
+			return true, ""
+		}
+		return false, "set " + envAnthropicKey
+	case providerGemini:
+		if c.Gemini.APIKey != "" {
+			return true, ""
+		}
+		return false, "set " + envGeminiKey
+	case providerBedrock:
+		if c.Bedrock.configured() {
+			return true, ""
+		}
+		return false, "set " + envAWSRegion + ", " + envAWSAccessKey + " and " + envAWSSecretKey
+	}
+	for _, d := range c.compatibleDefs {
+		if d.name == name {
+			return d.configured(), d.missing()
+		}
 	}
 	return false, "no adapter for provider " + name
+}
+
+func (b *Bedrock) configured() bool {
+	return b.Region != "" && b.AccessKeyID != "" && b.SecretAccessKey != ""
 }
 
 func (m *Model) info() llmgate.ModelInfo {

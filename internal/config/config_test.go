@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 
 	"github.com/llmgate/llmgate"
@@ -93,24 +94,34 @@ func TestDefaults(t *testing.T) {
 			ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 			BodyReadTimeout: 60 * time.Second, ShutdownTimeout: 30 * time.Second,
 		},
-		Log:      Log{Level: slog.LevelInfo},
-		Database: Database{URL: "sqlite:data/llmgate.db"},
-		Ledger:   Ledger{BatchSize: 256, FlushInterval: 500 * time.Millisecond, QueueSize: 65536},
-		Upstream: Upstream{Timeout: 10 * time.Minute, ConnectTimeout: 10 * time.Second, TLSVerify: true, MaxIdleConnsPerHost: 64, MaxResponseBytes: 32 << 20},
-		Mock:     Mock{EmbeddingDimensions: 8, ImageURL: "https://mock.llm-gate.invalid/image.png"},
-		OpenAI:   OpenAI{BaseURL: "https://api.openai.com/v1"},
-		Azure:    Azure{APIVersion: "2024-10-21"},
+		Log:       Log{Level: slog.LevelInfo},
+		Database:  Database{URL: "sqlite:data/llmgate.db"},
+		Ledger:    Ledger{BatchSize: 256, FlushInterval: 500 * time.Millisecond, QueueSize: 65536},
+		Upstream:  Upstream{Timeout: 10 * time.Minute, ConnectTimeout: 10 * time.Second, TLSVerify: true, MaxIdleConnsPerHost: 64, MaxResponseBytes: 32 << 20},
+		Mock:      Mock{EmbeddingDimensions: 8, ImageURL: "https://mock.llm-gate.invalid/image.png"},
+		OpenAI:    OpenAI{BaseURL: "https://api.openai.com/v1"},
+		Azure:     Azure{APIVersion: "2024-10-21"},
+		Anthropic: Anthropic{BaseURL: "https://api.anthropic.com", Version: "2023-06-01"},
+		Gemini:    Gemini{BaseURL: "https://generativelanguage.googleapis.com"},
+		Routing: Routing{
+			Strategy: "round_robin", MaxAttempts: 3, BackoffBase: 100 * time.Millisecond, BackoffMax: 5 * time.Second,
+			BudgetRatio: 0.2, MinRetriesPerSecond: 10, FailureThreshold: 5, Cooldown: 30 * time.Second,
+			// Attempt defaults to the upstream timeout.
+			Timeouts: RouteTimeouts{Attempt: 10 * time.Minute},
+		},
 	}
 	got := *c
 	got.Providers = nil
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
 	var names []string
 	for _, p := range c.Providers {
 		names = append(names, p.Name)
 	}
-	if diff := cmp.Diff([]string{"azure_openai", "openai", "mock"}, names); diff != "" {
+	wantNames := []string{"azure_openai", "openai", "mock", "anthropic", "gemini", "bedrock",
+		"mistral", "groq", "deepseek", "together", "openrouter", "ollama", "vllm"}
+	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("providers (-want +got):\n%s", diff)
 	}
 	if c.Addr() != "0.0.0.0:8080" {
@@ -672,6 +683,7 @@ openai: {apiKey: from-file, baseURL: "https://proxy.test/v1", organization: org}
 }
 
 func TestEmptyConfigFile(t *testing.T) {
+	base := mustLoad(t, nil, nil, "", "")
 	for _, file := range []string{"\n", "# nothing\n", "---\n", "~\n"} {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, "c.yaml"), file)
@@ -680,7 +692,7 @@ func TestEmptyConfigFile(t *testing.T) {
 			t.Errorf("%q: %v", file, err)
 			continue
 		}
-		if len(c.Providers) != 3 || c.Server.Port != 8080 {
+		if len(c.Providers) != len(base.Providers) || c.Server.Port != 8080 {
 			t.Errorf("%q: config changed", file)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -26,15 +27,20 @@ var defaultsYAML []byte
 // error with its key path and line.
 
 type fileConfig struct {
-	Server    *fileServer    `yaml:"server"`
-	Log       *fileLog       `yaml:"log"`
-	Database  *fileDatabase  `yaml:"database"`
-	Ledger    *fileLedger    `yaml:"ledger"`
-	Upstream  *fileUpstream  `yaml:"upstream"`
-	Mock      *fileMock      `yaml:"mock"`
-	OpenAI    *fileOpenAI    `yaml:"openai"`
-	Azure     *fileAzure     `yaml:"azure"`
-	Providers []fileProvider `yaml:"providers"`
+	Server     *fileServer      `yaml:"server"`
+	Log        *fileLog         `yaml:"log"`
+	Database   *fileDatabase    `yaml:"database"`
+	Ledger     *fileLedger      `yaml:"ledger"`
+	Upstream   *fileUpstream    `yaml:"upstream"`
+	Mock       *fileMock        `yaml:"mock"`
+	OpenAI     *fileOpenAI      `yaml:"openai"`
+	Azure      *fileAzure       `yaml:"azure"`
+	Anthropic  *fileAnthropic   `yaml:"anthropic"`
+	Gemini     *fileGemini      `yaml:"gemini"`
+	Bedrock    *fileBedrock     `yaml:"bedrock"`
+	Compatible []fileCompatible `yaml:"compatible"`
+	Routing    *fileRouting     `yaml:"routing"`
+	Providers  []fileProvider   `yaml:"providers"`
 }
 
 type fileServer struct {
@@ -99,6 +105,69 @@ type fileRegion struct {
 	Endpoint   *string `yaml:"endpoint"`
 	APIKey     *string `yaml:"apiKey" secret:"true"`
 	APIVersion *string `yaml:"apiVersion"`
+}
+
+type fileAnthropic struct {
+	APIKey  *string `yaml:"apiKey" secret:"true"`
+	BaseURL *string `yaml:"baseURL"`
+	Version *string `yaml:"version"`
+}
+
+type fileGemini struct {
+	APIKey  *string `yaml:"apiKey" secret:"true"`
+	BaseURL *string `yaml:"baseURL"`
+}
+
+// fileBedrock holds what is not a credential: AWS credentials come from the
+// standard AWS variables only.
+type fileBedrock struct {
+	Region  *string `yaml:"region"`
+	BaseURL *string `yaml:"baseURL"`
+}
+
+type fileCompatible struct {
+	Name        *string `yaml:"name"`
+	BaseURL     *string `yaml:"baseURL"`
+	BaseURLEnv  *string `yaml:"baseURLEnv"`
+	APIKey      *string `yaml:"apiKey" secret:"true"`
+	APIKeyEnv   *string `yaml:"apiKeyEnv"`
+	KeyOptional *bool   `yaml:"keyOptional"`
+}
+
+type fileRouting struct {
+	Strategy            *string        `yaml:"strategy"`
+	MaxAttempts         *int           `yaml:"maxAttempts"`
+	BackoffBase         *time.Duration `yaml:"backoffBase"`
+	BackoffMax          *time.Duration `yaml:"backoffMax"`
+	BudgetRatio         *float64       `yaml:"budgetRatio"`
+	MinRetriesPerSecond *int           `yaml:"minRetriesPerSecond"`
+	FailureThreshold    *int           `yaml:"failureThreshold"`
+	Cooldown            *time.Duration `yaml:"cooldown"`
+	Timeouts            *fileTimeouts  `yaml:"timeouts"`
+	Groups              []fileGroup    `yaml:"groups"`
+}
+
+type fileTimeouts struct {
+	Request    *time.Duration `yaml:"request"`
+	Attempt    *time.Duration `yaml:"attempt"`
+	FirstToken *time.Duration `yaml:"firstToken"`
+}
+
+type fileGroup struct {
+	Name             *string       `yaml:"name"`
+	Strategy         *string       `yaml:"strategy"`
+	Members          *[]fileMember `yaml:"members"`
+	Fallbacks        *[]string     `yaml:"fallbacks"`
+	ContextFallbacks *[]string     `yaml:"contextFallbacks"`
+	Timeouts         *fileTimeouts `yaml:"timeouts"`
+}
+
+type fileMember struct {
+	Deployment *string `yaml:"deployment"`
+	Provider   *string `yaml:"provider"`
+	Model      *string `yaml:"model"`
+	Weight     *int    `yaml:"weight"`
+	Priority   *int    `yaml:"priority"`
 }
 
 type fileProvider struct {
@@ -356,6 +425,12 @@ func decodeScalar(n *yaml.Node, v reflect.Value, path string, secret bool) error
 			return nodeError(path, n, "%w", err)
 		}
 		v.SetBool(b)
+	case t.Kind() == reflect.Float64:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nodeError(path, n, "%s is not a number", quote())
+		}
+		v.SetFloat(f)
 	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
 		i, err := strconv.ParseInt(s, 10, t.Bits())
 		if err != nil {
@@ -446,7 +521,120 @@ func (f *fileConfig) apply(c *Config) error {
 			set(&r.APIVersion, fr.APIVersion)
 		}
 	}
+	if a := f.Anthropic; a != nil {
+		set(&c.Anthropic.APIKey, a.APIKey)
+		set(&c.Anthropic.BaseURL, a.BaseURL)
+		set(&c.Anthropic.Version, a.Version)
+	}
+	if g := f.Gemini; g != nil {
+		set(&c.Gemini.APIKey, g.APIKey)
+		set(&c.Gemini.BaseURL, g.BaseURL)
+	}
+	if b := f.Bedrock; b != nil {
+		set(&c.Bedrock.Region, b.Region)
+		set(&c.Bedrock.BaseURL, b.BaseURL)
+	}
+	if err := f.applyCompatible(c); err != nil {
+		return err
+	}
+	if err := f.Routing.apply(&c.Routing); err != nil {
+		return err
+	}
 	return f.applyProviders(c)
+}
+
+// applyCompatible merges the compatible servers by name onto those below;
+// new ones are appended.
+func (f *fileConfig) applyCompatible(c *Config) error {
+	seen := map[string]bool{}
+	for i, fc := range f.Compatible {
+		if fc.Name == nil || *fc.Name == "" {
+			return fmt.Errorf("compatible[%d].name: required", i)
+		}
+		name := *fc.Name
+		if seen[name] {
+			return fmt.Errorf("compatible[%s]: listed twice", name)
+		}
+		seen[name] = true
+		d := c.compatibleDef(name)
+		set(&d.baseURL, fc.BaseURL)
+		set(&d.baseURLEnv, fc.BaseURLEnv)
+		set(&d.apiKey, fc.APIKey)
+		set(&d.apiKeyEnv, fc.APIKeyEnv)
+		set(&d.keyOptional, fc.KeyOptional)
+	}
+	return nil
+}
+
+// apply merges the routing section onto r. Groups are matched by name; a
+// key the file gives replaces the value below, lists included.
+func (fr *fileRouting) apply(r *Routing) error {
+	if fr == nil {
+		return nil
+	}
+	set(&r.Strategy, fr.Strategy)
+	set(&r.MaxAttempts, fr.MaxAttempts)
+	set(&r.BackoffBase, fr.BackoffBase)
+	set(&r.BackoffMax, fr.BackoffMax)
+	set(&r.BudgetRatio, fr.BudgetRatio)
+	set(&r.MinRetriesPerSecond, fr.MinRetriesPerSecond)
+	set(&r.FailureThreshold, fr.FailureThreshold)
+	set(&r.Cooldown, fr.Cooldown)
+	fr.Timeouts.apply(&r.Timeouts)
+	seen := map[string]bool{}
+	for i, fg := range fr.Groups {
+		if fg.Name == nil || *fg.Name == "" {
+			return fmt.Errorf("routing.groups[%d].name: required", i)
+		}
+		name := *fg.Name
+		path := "routing.groups[" + name + "]"
+		if seen[name] {
+			return fmt.Errorf("%s: listed twice", path)
+		}
+		seen[name] = true
+		g := r.group(name)
+		set(&g.Strategy, fg.Strategy)
+		if fg.Members != nil {
+			g.Members = make([]RouteMember, len(*fg.Members))
+			for j, fm := range *fg.Members {
+				m := RouteMember{Weight: 1}
+				set(&m.Deployment, fm.Deployment)
+				set(&m.Provider, fm.Provider)
+				set(&m.Model, fm.Model)
+				set(&m.Weight, fm.Weight)
+				set(&m.Priority, fm.Priority)
+				g.Members[j] = m
+			}
+		}
+		if fg.Fallbacks != nil {
+			g.Fallbacks = append([]string(nil), *fg.Fallbacks...)
+		}
+		if fg.ContextFallbacks != nil {
+			g.ContextFallbacks = append([]string(nil), *fg.ContextFallbacks...)
+		}
+		fg.Timeouts.apply(&g.Timeouts)
+	}
+	return nil
+}
+
+func (ft *fileTimeouts) apply(t *RouteTimeouts) {
+	if ft == nil {
+		return
+	}
+	set(&t.Request, ft.Request)
+	set(&t.Attempt, ft.Attempt)
+	set(&t.FirstToken, ft.FirstToken)
+}
+
+// group returns the group called name, adding it if needed.
+func (r *Routing) group(name string) *RouteGroup {
+	for i := range r.Groups {
+		if r.Groups[i].Name == name {
+			return &r.Groups[i]
+		}
+	}
+	r.Groups = append(r.Groups, RouteGroup{Name: name})
+	return &r.Groups[len(r.Groups)-1]
 }
 
 // region returns the region called name, adding it if needed.

@@ -36,12 +36,27 @@ const (
 	envOpenAIURL    = "OPENAI_BASE_URL"
 	envOpenAIOrg    = "OPENAI_ORG_ID"
 
+	envAnthropicKey     = "ANTHROPIC_API_KEY"
+	envAnthropicURL     = "ANTHROPIC_BASE_URL"
+	envAnthropicVersion = "ANTHROPIC_VERSION"
+	envGeminiKey        = "GEMINI_API_KEY"
+	envGoogleKey        = "GOOGLE_API_KEY"
+	envGeminiURL        = "GEMINI_BASE_URL"
+	envAWSRegion        = "AWS_REGION"
+	envAWSDefaultRegion = "AWS_DEFAULT_REGION"
+	envAWSAccessKey     = "AWS_ACCESS_KEY_ID"
+	envAWSSecretKey     = "AWS_SECRET_ACCESS_KEY"
+	envAWSSessionToken  = "AWS_SESSION_TOKEN"
+	envBedrockURL       = "BEDROCK_BASE_URL"
+
 	envConfig          = "LLMGATE_CONFIG"
 	envDatabaseURL     = "LLMGATE_DATABASE_URL"
 	envMock            = "LLMGATE_MOCK"
 	envMaxBodyBytes    = "LLMGATE_MAX_BODY_BYTES"
 	envUpstreamTimeout = "LLMGATE_UPSTREAM_TIMEOUT"
 	envShutdownTimeout = "LLMGATE_SHUTDOWN_TIMEOUT"
+	envMaxAttempts     = "LLMGATE_MAX_ATTEMPTS"
+	envStrategy        = "LLMGATE_ROUTING_STRATEGY"
 
 	gatewayPrefix = "LLMGATE_"
 	azurePrefix   = "AZURE_OPENAI_"
@@ -56,6 +71,8 @@ var knownGateway = map[string]bool{
 	envMaxBodyBytes:    true,
 	envUpstreamTimeout: true,
 	envShutdownTimeout: true,
+	envMaxAttempts:     true,
+	envStrategy:        true,
 }
 
 // Load reads the configuration. args are the command-line arguments without
@@ -168,8 +185,11 @@ func readEnv(environ []string, dir string) (map[string]string, error) {
 // applyEnv applies the environment onto c.
 func applyEnv(c *Config, env map[string]string) error {
 	var unknown []string
+	// A variable a compatible server names for its key or URL is known,
+	// whatever its prefix.
+	named := c.compatibleVariables()
 	for k := range env {
-		if strings.HasPrefix(k, gatewayPrefix) && !knownGateway[k] {
+		if strings.HasPrefix(k, gatewayPrefix) && !knownGateway[k] && !named[k] {
 			unknown = append(unknown, k)
 		}
 	}
@@ -192,6 +212,18 @@ func applyEnv(c *Config, env map[string]string) error {
 	str(&c.OpenAI.Organization, envOpenAIOrg)
 	str(&c.Azure.APIVersion, envAzureVersion)
 	str(&c.Database.URL, envDatabaseURL)
+	str(&c.Anthropic.APIKey, envAnthropicKey)
+	str(&c.Anthropic.BaseURL, envAnthropicURL)
+	str(&c.Anthropic.Version, envAnthropicVersion)
+	// GOOGLE_API_KEY is the Google SDKs' other name for the key; the
+	// specific one wins.
+	str(&c.Gemini.APIKey, envGoogleKey)
+	str(&c.Gemini.APIKey, envGeminiKey)
+	str(&c.Gemini.BaseURL, envGeminiURL)
+	str(&c.Bedrock.Region, envAWSDefaultRegion)
+	str(&c.Bedrock.Region, envAWSRegion)
+	str(&c.Bedrock.BaseURL, envBedrockURL)
+	str(&c.Routing.Strategy, envStrategy)
 
 	var errs []error
 	parse := func(name string, fn func(string) error) {
@@ -208,10 +240,41 @@ func applyEnv(c *Config, env map[string]string) error {
 	parse(envMaxBodyBytes, func(s string) (err error) { c.Server.MaxBodyBytes, err = parsePositiveSize(s); return })
 	parse(envUpstreamTimeout, func(s string) (err error) { c.Upstream.Timeout, err = parsePositiveDuration(s); return })
 	parse(envShutdownTimeout, func(s string) (err error) { c.Server.ShutdownTimeout, err = parsePositiveDuration(s); return })
+	parse(envMaxAttempts, func(s string) (err error) { c.Routing.MaxAttempts, err = parsePositiveInt(s); return })
 	if err := applyAzureEnv(c, env); err != nil {
 		errs = append(errs, err)
 	}
+	if err := applyAWSEnv(c, env); err != nil {
+		errs = append(errs, err)
+	}
+	if err := applyCompatibleEnv(c, env); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// applyAWSEnv reads the standard AWS credential variables. An access key
+// without its secret, or the reverse, is an error naming the missing
+// variable; so is a session token without both.
+func applyAWSEnv(c *Config, env map[string]string) error {
+	key, hasKey := env[envAWSAccessKey]
+	secret, hasSecret := env[envAWSSecretKey]
+	token, hasToken := env[envAWSSessionToken]
+	switch {
+	case hasKey && !hasSecret:
+		return fmt.Errorf("%s is set but %s is not", envAWSAccessKey, envAWSSecretKey)
+	case hasSecret && !hasKey:
+		return fmt.Errorf("%s is set but %s is not", envAWSSecretKey, envAWSAccessKey)
+	case hasToken && !hasKey:
+		return fmt.Errorf("%s is set but %s and %s are not", envAWSSessionToken, envAWSAccessKey, envAWSSecretKey)
+	}
+	if hasKey {
+		c.Bedrock.AccessKeyID, c.Bedrock.SecretAccessKey = key, secret
+	}
+	if hasToken {
+		c.Bedrock.SessionToken = token
+	}
+	return nil
 }
 
 // applyAzureEnv finds the regions of AZURE_OPENAI_<REGION>_ENDPOINT,
@@ -412,6 +475,32 @@ func Usage() string {
 		{envMaxBodyBytes, formatSize(c.Server.MaxBodyBytes), "largest request body, bytes or with KiB/MiB/GiB"},
 		{envUpstreamTimeout, c.Upstream.Timeout.String(), "timeout of a whole non-streaming upstream request"},
 		{envShutdownTimeout, c.Server.ShutdownTimeout.String(), "graceful shutdown timeout"},
+		{envMaxAttempts, strconv.Itoa(c.Routing.MaxAttempts), "attempts of one request, retries and fallbacks included"},
+		{envStrategy, c.Routing.Strategy, "balancing strategy of model groups: " + strings.Join(strategies, ", ")},
+		{envAnthropicKey, "", "Anthropic API key; configures the anthropic provider"},
+		{envAnthropicURL, c.Anthropic.BaseURL, "Anthropic API base URL"},
+		{envAnthropicVersion, c.Anthropic.Version, "anthropic-version header"},
+		{envGeminiKey, "", "Gemini API key; configures the gemini provider"},
+		{envGoogleKey, "", "Gemini API key when " + envGeminiKey + " is unset"},
+		{envGeminiURL, c.Gemini.BaseURL, "Gemini API base URL"},
+		{envAWSRegion, c.Bedrock.Region, "AWS region of the bedrock provider"},
+		{envAWSDefaultRegion, "", "AWS region when " + envAWSRegion + " is unset"},
+		{envAWSAccessKey, "", "AWS access key id; with the secret and a region, configures the bedrock provider"},
+		{envAWSSecretKey, "", "AWS secret access key; required with the access key id"},
+		{envAWSSessionToken, "", "AWS session token of temporary credentials"},
+		{envBedrockURL, c.Bedrock.BaseURL, "Bedrock runtime endpoint override (tests, proxies); unset uses the region's"},
+	}
+	for _, d := range c.compatibleDefs {
+		if d.baseURLEnv != "" {
+			vars = append(vars, struct{ name, def, what string }{d.baseURLEnv, d.baseURL, "base URL of the OpenAI-compatible " + d.name + " server"})
+		}
+		if d.apiKeyEnv != "" {
+			what := "API key of the " + d.name + " server; configures the provider " + d.name
+			if d.keyOptional {
+				what = "API key of the " + d.name + " server, if it needs one"
+			}
+			vars = append(vars, struct{ name, def, what string }{d.apiKeyEnv, "", what})
+		}
 	}
 	for _, v := range vars {
 		def := v.def
@@ -507,6 +596,18 @@ func formatSize(n int64) string {
 		}
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// parsePositiveInt reads an integer >= 1.
+func parsePositiveInt(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%q is not an integer", s)
+	}
+	if n < 1 {
+		return 0, fmt.Errorf("%d must be >= 1", n)
+	}
+	return n, nil
 }
 
 func parsePositiveDuration(s string) (time.Duration, error) {

@@ -45,11 +45,11 @@ func TestMerge(t *testing.T) {
   - name: openai
     enabled: false
   # add a provider
-  - name: anthropic
-    label: Anthropic
-    description: Anthropic provider
+  - name: acme
+    label: Acme
+    description: Acme provider
     models:
-      - name: claude-sonnet-4-5
+      - name: acme-sonnet
         contextWindow: 200000
         price:
           - unitOfMeasure: 1000000
@@ -104,15 +104,15 @@ func TestMerge(t *testing.T) {
 		t.Errorf("appended models (-want +got):\n%s", diff)
 	}
 
-	if p := findProvider(t, c, "openai"); p.Enabled || len(p.Models) != 9 {
+	if p := findProvider(t, c, "openai"); p.Enabled || len(p.Models) != len(findProvider(t, base, "openai").Models) {
 		t.Errorf("openai = enabled %v, %d models", p.Enabled, len(p.Models))
 	}
 
-	anthropic := findProvider(t, c, "anthropic")
-	if c.Providers[len(c.Providers)-1].Name != "anthropic" || !anthropic.Enabled || anthropic.Label != "Anthropic" || anthropic.ID == "" {
-		t.Errorf("anthropic = %+v", anthropic)
+	anthropic := findProvider(t, c, "acme")
+	if c.Providers[len(c.Providers)-1].Name != "acme" || !anthropic.Enabled || anthropic.Label != "Acme" || anthropic.ID == "" {
+		t.Errorf("acme = %+v", anthropic)
 	}
-	claude := findModel(t, anthropic, "claude-sonnet-4-5")
+	claude := findModel(t, anthropic, "acme-sonnet")
 	if claude.Kind != llmgate.KindChat || claude.ContextWindow != 200000 || claude.Prices[0].Currency != "EUR" ||
 		claude.Prices[0].Token.CacheWriteValue.String() != "3.75" || claude.Prices[0].ID == "" {
 		t.Errorf("claude = %+v", claude)
@@ -120,7 +120,7 @@ func TestMerge(t *testing.T) {
 
 	// Derived ids are stable from one load to the next.
 	again := mustLoad(t, nil, nil, "", file)
-	if a := findProvider(t, again, "anthropic"); a.ID != anthropic.ID || a.Models[0].ID != claude.ID || a.Models[0].Prices[0].ID != claude.Prices[0].ID {
+	if a := findProvider(t, again, "acme"); a.ID != anthropic.ID || a.Models[0].ID != claude.ID || a.Models[0].Prices[0].ID != claude.Prices[0].ID {
 		t.Error("derived ids changed between loads")
 	}
 }
@@ -168,30 +168,33 @@ func TestCatalog(t *testing.T) {
 	}{
 		{
 			name: "nothing configured",
-			want: map[string][2]string{
-				"azure_openai": {"false", "set AZURE_OPENAI_<REGION>_ENDPOINT and AZURE_OPENAI_<REGION>_API_KEY"},
-				"openai":       {"false", "set OPENAI_API_KEY"},
-			},
+			want: unconfigured(nil),
 		},
 		{
 			name: "everything configured",
 			env: map[string]string{
 				"AZURE_OPENAI_WEST_US_ENDPOINT": "https://w.example.com", "AZURE_OPENAI_WEST_US_API_KEY": "k",
-				envOpenAIKey: "sk",
+				envOpenAIKey: "sk", envAnthropicKey: "ak", envGeminiKey: "gk",
+				envAWSRegion: "us-east-1", envAWSAccessKey: "AKID", envAWSSecretKey: "secret",
+				"MISTRAL_API_KEY": "m", "GROQ_API_KEY": "g", "DEEPSEEK_API_KEY": "d", "TOGETHER_API_KEY": "t",
+				"OPENROUTER_API_KEY": "o", "OLLAMA_BASE_URL": "http://localhost:11434/v1", "VLLM_BASE_URL": "http://vllm:8000/v1",
 			},
 			args: []string{"--mock"},
-			want: map[string][2]string{"azure_openai": {"true", ""}, "openai": {"true", ""}, "mock": {"true", ""}},
+			want: map[string][2]string{
+				"azure_openai": {"true", ""}, "openai": {"true", ""}, "mock": {"true", ""},
+				"anthropic": {"true", ""}, "gemini": {"true", ""}, "bedrock": {"true", ""},
+				"mistral": {"true", ""}, "groq": {"true", ""}, "deepseek": {"true", ""}, "together": {"true", ""},
+				"openrouter": {"true", ""}, "ollama": {"true", ""}, "vllm": {"true", ""},
+			},
 		},
 		{
 			name: "unknown provider",
 			env:  map[string]string{envMock: "true"},
 			file: "providers:\n  - name: acme\n    models: [{name: acme-1}]\n",
-			want: map[string][2]string{
-				"azure_openai": {"false", "set AZURE_OPENAI_<REGION>_ENDPOINT and AZURE_OPENAI_<REGION>_API_KEY"},
-				"openai":       {"false", "set OPENAI_API_KEY"},
-				"mock":         {"true", ""},
-				"acme":         {"false", "no adapter for provider acme"},
-			},
+			want: unconfigured(map[string][2]string{
+				"mock": {"true", ""},
+				"acme": {"false", "no adapter for provider acme"},
+			}),
 		},
 	}
 	for _, tt := range tests {
@@ -212,10 +215,33 @@ func TestCatalog(t *testing.T) {
 	}
 }
 
+// unconfigured is the Catalog state of every default provider with no
+// credentials (mock aside, which is not listed), overridden by extra.
+func unconfigured(extra map[string][2]string) map[string][2]string {
+	m := map[string][2]string{
+		"azure_openai": {"false", "set AZURE_OPENAI_<REGION>_ENDPOINT and AZURE_OPENAI_<REGION>_API_KEY"},
+		"openai":       {"false", "set OPENAI_API_KEY"},
+		"anthropic":    {"false", "set ANTHROPIC_API_KEY"},
+		"gemini":       {"false", "set GEMINI_API_KEY"},
+		"bedrock":      {"false", "set AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
+		"mistral":      {"false", "set MISTRAL_API_KEY"},
+		"groq":         {"false", "set GROQ_API_KEY"},
+		"deepseek":     {"false", "set DEEPSEEK_API_KEY"},
+		"together":     {"false", "set TOGETHER_API_KEY"},
+		"openrouter":   {"false", "set OPENROUTER_API_KEY"},
+		"ollama":       {"false", "set OLLAMA_BASE_URL"},
+		"vllm":         {"false", "set VLLM_BASE_URL"},
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
 func TestCatalogConversion(t *testing.T) {
 	c := mustLoad(t, []string{"--mock"}, nil, "", "providers:\n  - name: openai\n    enabled: false\n")
 	cat := c.Catalog()
-	if len(cat.Providers) != 3 {
+	if len(cat.Providers) != len(c.Providers) {
 		t.Fatalf("%d providers", len(cat.Providers))
 	}
 	az := cat.Providers[0]

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -16,6 +17,11 @@ import (
 func (c *Config) normalize() {
 	c.Server.APIPath = strings.TrimRight(c.Server.APIPath, "/")
 	c.OpenAI.BaseURL = strings.TrimRight(c.OpenAI.BaseURL, "/")
+	c.Anthropic.BaseURL = strings.TrimRight(c.Anthropic.BaseURL, "/")
+	c.Gemini.BaseURL = strings.TrimRight(c.Gemini.BaseURL, "/")
+	c.Bedrock.BaseURL = strings.TrimRight(c.Bedrock.BaseURL, "/")
+	c.resolveCompatible()
+	c.normalizeRouting()
 	for i := range c.Azure.Regions {
 		r := &c.Azure.Regions[i]
 		r.Endpoint = strings.TrimRight(r.Endpoint, "/")
@@ -72,6 +78,22 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("openai.baseURL (%s): %w", envOpenAIURL, err))
 	}
 
+	if err := checkHTTPURL(c.Anthropic.BaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("anthropic.baseURL (%s): %w", envAnthropicURL, err))
+	}
+	check(c.Anthropic.Version != "", "anthropic.version", "must not be empty")
+	if err := checkHTTPURL(c.Gemini.BaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("gemini.baseURL (%s): %w", envGeminiURL, err))
+	}
+	check(c.Bedrock.Region == "" || awsRegionPattern.MatchString(c.Bedrock.Region), "bedrock.region ("+envAWSRegion+")",
+		"is not an AWS region name such as us-east-1")
+	if c.Bedrock.BaseURL != "" {
+		if err := checkHTTPURL(c.Bedrock.BaseURL); err != nil {
+			errs = append(errs, fmt.Errorf("bedrock.baseURL (%s): %w", envBedrockURL, err))
+		}
+	}
+	errs = append(errs, c.validateCompatible()...)
+
 	check(c.Azure.APIVersion != "", "azure.apiVersion", "must not be empty")
 	for i, r := range c.Azure.Regions {
 		path := fmt.Sprintf("azure.regions[%s]", r.Name)
@@ -87,8 +109,13 @@ func (c *Config) validate() error {
 	}
 
 	errs = append(errs, c.validateCatalog()...)
+	errs = append(errs, c.validateRouting()...)
 	return errors.Join(errs...)
 }
+
+// awsRegionPattern is the form of an AWS region name, which is also the
+// second half of a bedrock deployment name.
+var awsRegionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
 func (c *Config) validateCatalog() []error {
 	var errs []error

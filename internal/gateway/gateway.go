@@ -27,26 +27,22 @@ type Options struct {
 	StatusOf func(llmgate.ErrorCode) int
 	// Logger receives one line per failed attempt. Nil discards.
 	Logger *slog.Logger
-	// Timeout bounds one upstream attempt: the whole answer for a plain
-	// request, the time to the first chunk for a stream. Zero means none.
-	Timeout time.Duration
 }
 
 // Service implements llmgate.Gateway. It is safe for concurrent use; the
 // catalog can be swapped while requests are in flight.
 type Service struct {
-	router   *router.Router
 	ledger   llmgate.Ledger
 	statusOf func(llmgate.ErrorCode) int
 	log      *slog.Logger
-	timeout  time.Duration
 	snap     atomic.Pointer[snapshot]
 }
 
 var _ llmgate.Gateway = (*Service)(nil)
 
-// snapshot is an immutable view of one catalog version.
+// snapshot is an immutable view of one catalog version and its routing.
 type snapshot struct {
+	router    *router.Router
 	catalog   *llmgate.Catalog
 	prices    *pricing.Table
 	providers map[string]*providerEntry
@@ -54,7 +50,13 @@ type snapshot struct {
 
 type providerEntry struct {
 	info   *llmgate.ProviderInfo
-	models map[string]*llmgate.ModelInfo
+	models map[string]*modelEntry
+}
+
+type modelEntry struct {
+	info *llmgate.ModelInfo
+	// group is "provider/model", the routing group of the model.
+	group string
 }
 
 type discardLedger struct{}
@@ -63,7 +65,7 @@ func (discardLedger) Record(llmgate.Record) {}
 
 // New returns a Service over the catalog cat.
 func New(cat *llmgate.Catalog, opts Options) *Service {
-	s := &Service{router: opts.Router, ledger: opts.Ledger, statusOf: opts.StatusOf, log: opts.Logger, timeout: opts.Timeout}
+	s := &Service{ledger: opts.Ledger, statusOf: opts.StatusOf, log: opts.Logger}
 	if s.ledger == nil {
 		s.ledger = discardLedger{}
 	}
@@ -78,19 +80,23 @@ func New(cat *llmgate.Catalog, opts Options) *Service {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.SetCatalog(cat)
+	s.Swap(cat, opts.Router)
 	return s
 }
 
-// SetCatalog replaces the catalog; requests already running keep the one
-// they started with.
-func (s *Service) SetCatalog(cat *llmgate.Catalog) {
-	snap := &snapshot{catalog: cat, prices: pricing.New(cat), providers: make(map[string]*providerEntry, len(cat.Providers))}
+// SetCatalog replaces the catalog and keeps the routing.
+func (s *Service) SetCatalog(cat *llmgate.Catalog) { s.Swap(cat, s.snap.Load().router) }
+
+// Swap replaces the catalog and the router together, as a configuration
+// reload does; requests already running keep the ones they started with.
+// Deployments shared by the old and new router keep their health.
+func (s *Service) Swap(cat *llmgate.Catalog, r *router.Router) {
+	snap := &snapshot{router: r, catalog: cat, prices: pricing.New(cat), providers: make(map[string]*providerEntry, len(cat.Providers))}
 	for i := range cat.Providers {
 		p := &cat.Providers[i]
-		e := &providerEntry{info: p, models: make(map[string]*llmgate.ModelInfo, len(p.Models))}
+		e := &providerEntry{info: p, models: make(map[string]*modelEntry, len(p.Models))}
 		for j := range p.Models {
-			e.models[p.Models[j].Name] = &p.Models[j]
+			e.models[p.Models[j].Name] = &modelEntry{info: &p.Models[j], group: p.Name + "/" + p.Models[j].Name}
 		}
 		snap.providers[p.Name] = e
 	}
@@ -100,61 +106,94 @@ func (s *Service) SetCatalog(cat *llmgate.Catalog) {
 // Catalog returns the current catalog. Callers must not modify it.
 func (s *Service) Catalog() *llmgate.Catalog { return s.snap.Load().catalog }
 
-// Health reports each provider of the catalog and its deployments.
+// HasAlias reports whether name is a routing alias (a group that is not a
+// catalog "provider/model").
+func (s *Service) HasAlias(name string) bool { return s.snap.Load().router.Has(name) }
+
+// Health reports each provider of the catalog and the state of its deployments.
 func (s *Service) Health(ctx context.Context) llmgate.Health {
-	deps := s.router.Health()
-	cat := s.Catalog()
+	byProvider := map[string][]llmgate.DeploymentHealth{}
+	snap := s.snap.Load()
+	for _, d := range snap.router.Health() {
+		byProvider[d.Provider] = append(byProvider[d.Provider], llmgate.DeploymentHealth{
+			Name:                d.Name,
+			State:               d.State,
+			ConsecutiveFailures: d.ConsecutiveFailures,
+			InFlight:            d.InFlight,
+			Latency:             d.LatencyEWMA,
+			OpenUntil:           d.OpenUntil,
+			RateLimitedUntil:    d.RateLimitedUntil,
+		})
+	}
+	cat := snap.catalog
 	h := llmgate.Health{Status: "ok", Providers: make([]llmgate.ProviderHealth, 0, len(cat.Providers))}
 	for _, p := range cat.Providers {
 		h.Providers = append(h.Providers, llmgate.ProviderHealth{
 			Name:          p.Name,
-			Configured:    p.Configured && len(deps[p.Name]) > 0,
+			Configured:    p.Configured && len(byProvider[p.Name]) > 0,
 			MissingConfig: p.MissingConfig,
-			Deployments:   deps[p.Name],
+			Deployments:   byProvider[p.Name],
 		})
 	}
 	return h
 }
 
-// resolve checks that provider/model exists, is enabled, is of kind and can
-// be sent somewhere.
-func (snap *snapshot) resolve(r *router.Router, provider, model string, kind llmgate.ModelKind) (*llmgate.ModelInfo, error) {
+// group checks a request's provider and model against the catalog and
+// returns the routing group that serves it. An empty provider names an alias.
+func (snap *snapshot) group(provider, model string, kind llmgate.ModelKind) (string, error) {
+	r := snap.router
+	if provider == "" {
+		if r.Has(model) {
+			return model, nil
+		}
+		return "", &llmgate.Error{Code: llmgate.EModelNotFound, Message: "no alias \"" + model + "\" is configured; name a model as provider/model"}
+	}
+	m, err := snap.model(provider, model, kind)
+	if err != nil {
+		return "", err
+	}
+	if !r.Has(m.group) {
+		p := snap.providers[provider].info
+		msg := "provider \"" + provider + "\" is not configured"
+		if p.MissingConfig != "" {
+			msg += ": " + p.MissingConfig
+		}
+		return "", &llmgate.Error{Code: llmgate.EProviderNotConfigured, Provider: provider, Message: msg}
+	}
+	return m.group, nil
+}
+
+// model checks that provider/model exists, is enabled and is of kind.
+func (snap *snapshot) model(provider, model string, kind llmgate.ModelKind) (*modelEntry, error) {
 	p := snap.providers[provider]
 	if p == nil {
 		return nil, &llmgate.Error{Code: llmgate.EProviderNotFound, Message: "provider \"" + provider + "\" is not in the catalog; GET /v1/providers lists the providers"}
 	}
 	m := p.models[model]
-	if m == nil {
+	switch {
+	case m == nil:
 		return nil, &llmgate.Error{Code: llmgate.EModelNotFound, Provider: provider, Message: "provider \"" + provider + "\" has no model \"" + model + "\"; GET /v1/providers lists its models"}
-	}
-	if !p.info.Enabled {
+	case !p.info.Enabled:
 		return nil, &llmgate.Error{Code: llmgate.EModelDisabled, Provider: provider, Message: "provider \"" + provider + "\" is disabled"}
-	}
-	if !m.Enabled {
+	case !m.info.Enabled:
 		return nil, &llmgate.Error{Code: llmgate.EModelDisabled, Provider: provider, Message: "model \"" + model + "\" of provider \"" + provider + "\" is disabled"}
-	}
-	if m.Kind != kind {
-		return nil, &llmgate.Error{Code: llmgate.EUnsupported, Provider: provider, Message: "model \"" + model + "\" is a " + string(m.Kind) + " model, not a " + string(kind) + " model"}
-	}
-	if !p.info.Configured || !r.Has(provider) {
-		msg := "provider \"" + provider + "\" is not configured"
-		if p.info.MissingConfig != "" {
-			msg += ": " + p.info.MissingConfig
-		}
-		return nil, &llmgate.Error{Code: llmgate.EProviderNotConfigured, Provider: provider, Message: msg}
+	case m.info.Kind != kind:
+		return nil, &llmgate.Error{Code: llmgate.EUnsupported, Provider: provider, Message: "model \"" + model + "\" is a " + string(m.info.Kind) + " model, not a " + string(kind) + " model"}
 	}
 	return m, nil
 }
 
 // attempt is what the ledger needs of one upstream call.
 type attempt struct {
+	provider   string
+	model      string
 	deployment string
 	upstream   time.Duration
 	err        error
 }
 
 // attempts collects the upstream calls of one request without allocating
-// for the usual one or two.
+// for the usual one to four.
 type attempts struct {
 	buf  [4]attempt
 	list []attempt
@@ -166,6 +205,8 @@ func (a *attempts) add(at attempt) {
 	}
 	a.list = append(a.list, at)
 }
+
+func (a *attempts) last() *attempt { return &a.list[len(a.list)-1] }
 
 // base returns a ledger record with what every row of the request shares.
 func base(ctx context.Context, op llmgate.Operation, provider, model string, start time.Time) llmgate.Record {
@@ -197,7 +238,7 @@ func (s *Service) record(rec llmgate.Record, as *attempts, final error, usage ll
 	for i, at := range as.list {
 		r := rec
 		r.Attempt = i + 1
-		r.Deployment = at.deployment
+		r.Provider, r.Model, r.Deployment = at.provider, at.model, at.deployment
 		r.UpstreamLatency = at.upstream
 		r.Latency = at.upstream
 		r.ErrorCode = llmgate.ErrorCodeOf(at.err)
@@ -227,60 +268,65 @@ func (s *Service) logAttempt(ctx context.Context, dep string, err error) {
 	}
 }
 
-// call runs one operation through the router, collecting attempts.
-func (s *Service) call(ctx context.Context, provider string, as *attempts, try func(ctx context.Context, d *router.Deployment) error) error {
-	return s.router.Do(ctx, provider, func(ctx context.Context, d *router.Deployment, _ int) error {
+// call runs one operation through the router, collecting attempts. try is
+// given the member's catalog model, checked to be enabled and of kind.
+func (s *Service) call(ctx context.Context, snap *snapshot, route router.Route, kind llmgate.ModelKind, as *attempts,
+	try func(ctx context.Context, m *router.Member, a router.AttemptInfo) error) error {
+	return snap.router.Do(ctx, route, func(actx context.Context, m *router.Member, a router.AttemptInfo) error {
 		t0 := time.Now()
-		err := try(ctx, d)
-		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			err = &llmgate.Error{Code: llmgate.EUpstreamTimeout, Message: "the provider did not answer within " + s.timeout.String(), Err: err}
+		var err error
+		if _, err = snap.model(m.Provider, m.Model, kind); err == nil {
+			err = try(actx, m, a)
 		}
-		as.add(attempt{deployment: d.Name, upstream: time.Since(t0), err: err})
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && llmgate.ErrorCodeOf(err) != llmgate.EUpstreamTimeout {
+			err = &llmgate.Error{Code: llmgate.EUpstreamTimeout, Message: "the provider did not answer within " + a.Timeout.String(), Err: err}
+		}
+		as.add(attempt{provider: m.Provider, model: m.Model, deployment: m.Deployment.Name, upstream: time.Since(t0), err: err})
 		if err != nil {
 			if e := llmgate.AsError(err); e.Provider == "" {
-				e.Provider = provider
+				e.Provider = m.Provider
 			}
-			s.logAttempt(ctx, d.Name, err)
+			s.logAttempt(ctx, m.Deployment.Name, err)
 		}
 		return err
 	})
 }
 
-// attemptContext bounds one plain upstream attempt by the timeout.
-func (s *Service) attemptContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if s.timeout <= 0 {
-		return ctx, func() {}
+// route turns a request's overrides into a router.Route.
+func route(group string, fallbacks []string, t llmgate.Timeouts, stream bool) router.Route {
+	r := router.Route{Group: group, Fallbacks: fallbacks, Stream: stream}
+	if t != (llmgate.Timeouts{}) {
+		r.Timeouts = &router.Timeouts{Request: t.Request, Attempt: t.Attempt, FirstToken: t.FirstToken}
 	}
-	return context.WithTimeout(ctx, s.timeout)
+	return r
 }
 
-func unsupported(d *router.Deployment, what string) error {
-	return &llmgate.Error{Code: llmgate.EUnsupported, Provider: d.Provider, Message: "provider \"" + d.Provider + "\" does not support " + what}
+func unsupported(m *router.Member, what string) error {
+	return &llmgate.Error{Code: llmgate.EUnsupported, Provider: m.Provider, Message: "provider \"" + m.Provider + "\" does not support " + what}
 }
 
-func served(provider, model string, as *attempts) llmgate.Served {
-	last := as.list[len(as.list)-1]
-	return llmgate.Served{Provider: provider, Model: model, Deployment: last.deployment, Attempts: len(as.list), Upstream: last.upstream}
+func served(as *attempts) llmgate.Served {
+	last := as.last()
+	return llmgate.Served{Provider: last.provider, Model: last.model, Deployment: last.deployment, Attempts: len(as.list), Upstream: last.upstream}
 }
 
-// Chat sends a chat request to a deployment of its provider.
+// Chat sends a chat request to a deployment of its model's group.
 func (s *Service) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.ChatResponse, error) {
 	rec := base(ctx, llmgate.OpChat, req.Provider, req.Model, time.Now())
 	snap := s.snap.Load()
 	var as attempts
-	if _, err := snap.resolve(s.router, req.Provider, req.Model, llmgate.KindChat); err != nil {
+	group, err := snap.group(req.Provider, req.Model, llmgate.KindChat)
+	if err != nil {
 		s.record(rec, &as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
 	var resp *llmgate.ChatResponse
-	err := s.call(ctx, req.Provider, &as, func(ctx context.Context, d *router.Deployment) error {
-		c, ok := d.Target.(llmgate.Chatter)
+	err = s.call(ctx, snap, route(group, req.Fallbacks, req.Timeouts, false), llmgate.KindChat, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
+		c, ok := m.Deployment.Target.(llmgate.Chatter)
 		if !ok {
-			return unsupported(d, "chat")
+			return unsupported(m, "chat")
 		}
-		ctx, cancel := s.attemptContext(ctx)
-		defer cancel()
-		r, err := c.Chat(ctx, req)
+		r, err := c.Chat(ctx, memberChat(req, m))
 		resp = r
 		return err
 	})
@@ -288,82 +334,94 @@ func (s *Service) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.
 		s.record(rec, &as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
-	resp.Served = served(req.Provider, req.Model, &as)
+	resp.Served = served(&as)
 	if resp.Usage.TotalTokens == 0 {
 		resp.Usage.TotalTokens = resp.Usage.PromptTokens + resp.Usage.CompletionTokens
 	}
-	resp.Cost = snap.prices.ChatCost(req.Provider, req.Model, resp.Usage)
+	resp.Cost = snap.prices.ChatCost(resp.Provider, resp.Model, resp.Usage)
 	s.record(rec, &as, nil, resp.Usage, resp.Cost)
 	return resp, nil
 }
 
-// Embed sends an embedding request to a deployment of its provider.
+// memberChat is req addressed to the member's provider and model.
+func memberChat(req *llmgate.ChatRequest, m *router.Member) *llmgate.ChatRequest {
+	if req.Provider == m.Provider && req.Model == m.Model {
+		return req
+	}
+	r := *req
+	r.Provider, r.Model = m.Provider, m.Model
+	return &r
+}
+
+// Embed sends an embedding request to a deployment of its model's group.
 func (s *Service) Embed(ctx context.Context, req *llmgate.EmbeddingRequest) (*llmgate.EmbeddingResponse, error) {
 	rec := base(ctx, llmgate.OpEmbedding, req.Provider, req.Model, time.Now())
 	snap := s.snap.Load()
 	var as attempts
-	if _, err := snap.resolve(s.router, req.Provider, req.Model, llmgate.KindEmbedding); err != nil {
+	group, err := snap.group(req.Provider, req.Model, llmgate.KindEmbedding)
+	if err != nil {
 		s.record(rec, &as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
 	var resp *llmgate.EmbeddingResponse
-	err := s.call(ctx, req.Provider, &as, func(ctx context.Context, d *router.Deployment) error {
-		e, ok := d.Target.(llmgate.Embedder)
+	err = s.call(ctx, snap, route(group, nil, llmgate.Timeouts{}, false), llmgate.KindEmbedding, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
+		e, ok := m.Deployment.Target.(llmgate.Embedder)
 		if !ok {
-			return unsupported(d, "embeddings")
+			return unsupported(m, "embeddings")
 		}
-		ctx, cancel := s.attemptContext(ctx)
-		defer cancel()
-		r, err := e.Embed(ctx, req)
-		resp = r
+		r := *req
+		r.Provider, r.Model = m.Provider, m.Model
+		out, err := e.Embed(ctx, &r)
+		resp = out
 		return err
 	})
 	if err != nil {
 		s.record(rec, &as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
-	resp.Served = served(req.Provider, req.Model, &as)
+	resp.Served = served(&as)
 	if resp.Usage.TotalTokens == 0 {
 		resp.Usage.TotalTokens = resp.Usage.PromptTokens
 	}
-	resp.Cost = snap.prices.EmbeddingCost(req.Provider, req.Model, resp.Usage)
+	resp.Cost = snap.prices.EmbeddingCost(resp.Provider, resp.Model, resp.Usage)
 	s.record(rec, &as, nil, resp.Usage, resp.Cost)
 	return resp, nil
 }
 
-// GenerateImage sends an image request to a deployment of its provider.
+// GenerateImage sends an image request to a deployment of its model's group.
 func (s *Service) GenerateImage(ctx context.Context, req *llmgate.ImageRequest) (*llmgate.ImageResponse, error) {
 	rec := base(ctx, llmgate.OpImage, req.Provider, req.Model, time.Now())
 	snap := s.snap.Load()
 	var as attempts
-	if _, err := snap.resolve(s.router, req.Provider, req.Model, llmgate.KindImage); err != nil {
+	group, err := snap.group(req.Provider, req.Model, llmgate.KindImage)
+	if err != nil {
 		s.record(rec, &as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
 	var resp *llmgate.ImageResponse
-	err := s.call(ctx, req.Provider, &as, func(ctx context.Context, d *router.Deployment) error {
-		g, ok := d.Target.(llmgate.ImageGenerator)
+	err = s.call(ctx, snap, route(group, nil, llmgate.Timeouts{}, false), llmgate.KindImage, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
+		g, ok := m.Deployment.Target.(llmgate.ImageGenerator)
 		if !ok {
-			return unsupported(d, "image generation")
+			return unsupported(m, "image generation")
 		}
-		ctx, cancel := s.attemptContext(ctx)
-		defer cancel()
-		r, err := g.GenerateImage(ctx, req)
-		resp = r
+		r := *req
+		r.Provider, r.Model = m.Provider, m.Model
+		out, err := g.GenerateImage(ctx, &r)
+		resp = out
 		return err
 	})
 	if err != nil {
 		s.record(rec, &as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
-	resp.Served = served(req.Provider, req.Model, &as)
+	resp.Served = served(&as)
 	if resp.Size == "" {
 		resp.Size = req.Size
 	}
 	if resp.Quality == "" {
 		resp.Quality = req.Quality
 	}
-	resp.Cost = snap.prices.ImageCost(req.Provider, req.Model, resp.Size, resp.Quality, len(resp.Data))
+	resp.Cost = snap.prices.ImageCost(resp.Provider, resp.Model, resp.Size, resp.Quality, len(resp.Data))
 	s.record(rec, &as, nil, llmgate.Usage{}, resp.Cost)
 	return resp, nil
 }

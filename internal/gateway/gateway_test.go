@@ -72,14 +72,29 @@ func catalog() *llmgate.Catalog {
 	}}
 }
 
-func newService(t *testing.T, targets ...any) (*Service, *recLedger) {
+// newRouter routes every mock model to targets, in order, with no backoff
+// waits and a first-token/attempt timeout of one second.
+func newRouter(t *testing.T, timeout time.Duration, extra []*router.Group, targets ...any) *router.Router {
 	t.Helper()
 	var deps []*router.Deployment
 	for i, tg := range targets {
 		deps = append(deps, &router.Deployment{Name: "mock/" + string(rune('a'+i)), Provider: "mock", Target: tg})
 	}
+	groups := router.Merge(router.ModelGroups(catalog(), deps, router.RoundRobin, router.Timeouts{Attempt: timeout}), extra)
+	r, err := router.New(groups, router.Options{
+		MaxAttempts: 4,
+		Sleep:       func(ctx context.Context, d time.Duration) error { return ctx.Err() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func newService(t *testing.T, targets ...any) (*Service, *recLedger) {
+	t.Helper()
 	l := &recLedger{}
-	return New(catalog(), Options{Router: router.New(deps), Ledger: l, Timeout: time.Second}), l
+	return New(catalog(), Options{Router: newRouter(t, time.Second, nil, targets...), Ledger: l}), l
 }
 
 func req(model string) *llmgate.ChatRequest {
@@ -159,7 +174,8 @@ func TestFailoverRecordsEveryAttempt(t *testing.T) {
 			t.Errorf("answered by %s", resp.Deployment)
 		}
 	}
-	// Round robin starts on a twice and on b twice: 2 requests × 2 rows + 2 × 1.
+	// The breaker has not opened after two failures; round robin starts on a
+	// twice and on b twice: 2 requests × 2 rows + 2 × 1.
 	if len(l.rows) != 6 {
 		t.Fatalf("rows %d", len(l.rows))
 	}
@@ -193,8 +209,7 @@ func TestNonRetryableStops(t *testing.T) {
 
 func TestTimeoutIsUpstreamTimeout(t *testing.T) {
 	slow := mock.New(mock.Config{Latency: time.Hour})
-	var deps = []*router.Deployment{{Name: "mock/slow", Provider: "mock", Target: slow}}
-	s := New(catalog(), Options{Router: router.New(deps), Timeout: 20 * time.Millisecond})
+	s := New(catalog(), Options{Router: newRouter(t, 20*time.Millisecond, nil, slow)})
 	_, err := s.Chat(context.Background(), req("chat"))
 	if c := llmgate.ErrorCodeOf(err); c != llmgate.EUpstreamTimeout && c != llmgate.EClientClosed {
 		t.Fatalf("err %v", err)
@@ -204,6 +219,7 @@ func TestTimeoutIsUpstreamTimeout(t *testing.T) {
 	if llmgate.ErrorCodeOf(err) != llmgate.EUpstreamTimeout {
 		t.Errorf("err %v, want upstream_timeout", err)
 	}
+	s = New(catalog(), Options{Router: newRouter(t, 20*time.Millisecond, nil, slow)})
 	_, err = s.ChatStream(context.Background(), req("chat"))
 	if llmgate.ErrorCodeOf(err) != llmgate.EUpstreamTimeout {
 		t.Errorf("stream err %v, want upstream_timeout", err)
@@ -233,22 +249,24 @@ func drain(t *testing.T, st llmgate.ChatStream) (text string, cost *llmgate.Cost
 }
 
 func TestStreamMeteredOnce(t *testing.T) {
+	// The first attempt is rate limited; the router retries before any byte
+	// reached the client.
 	bad := &flaky{Client: mock.New(mock.Config{}), fails: 1, code: llmgate.ERateLimited}
 	s, l := newService(t, bad)
-	if _, err := s.ChatStream(context.Background(), req("chat")); llmgate.ErrorCodeOf(err) != llmgate.ERateLimited {
-		t.Fatalf("first stream: %v", err)
-	}
 	st, err := s.ChatStream(context.Background(), req("chat"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	text, cost, served := drain(t, st)
 	st.Close()
-	if text != "Mock reply to: hi there" || cost == nil || cost.Total.String() != "0.000012" || served == nil || served.Deployment != "mock/a" {
+	if text != "Mock reply to: hi there" || cost == nil || cost.Total.String() != "0.000012" || served == nil || served.Deployment != "mock/a" || served.Attempts != 2 {
 		t.Errorf("text %q cost %+v served %+v", text, cost, served)
 	}
-	if len(l.rows) != 2 || !l.rows[1].Stream || l.rows[1].ErrorCode != "" || l.rows[1].Cost == nil {
+	if len(l.rows) != 2 || l.rows[0].ErrorCode != llmgate.ERateLimited || l.rows[0].Final {
 		t.Fatalf("rows %+v", l.rows)
+	}
+	if r := l.rows[1]; !r.Stream || !r.Final || r.ErrorCode != "" || r.Cost == nil || r.Usage.TotalTokens != 7 {
+		t.Errorf("final row %+v", r)
 	}
 }
 
@@ -301,5 +319,47 @@ func TestSetCatalogSwaps(t *testing.T) {
 	s.SetCatalog(cat)
 	if _, err := s.Chat(context.Background(), req("chat")); llmgate.ErrorCodeOf(err) != llmgate.EModelDisabled {
 		t.Errorf("after reload: %v", err)
+	}
+}
+
+func TestAliasAndFallbackAcrossModels(t *testing.T) {
+	bad := &flaky{Client: mock.New(mock.Config{}), fails: 100, code: llmgate.EUpstreamError}
+	good := mock.New(mock.Config{Reply: "from the fallback"})
+	var deps = []*router.Deployment{
+		{Name: "mock/bad", Provider: "mock", Target: bad},
+	}
+	groups := router.ModelGroups(catalog(), deps, router.RoundRobin, router.Timeouts{})
+	fallback := &router.Deployment{Name: "other/good", Provider: "mock", Target: good}
+	groups = router.Merge(groups, []*router.Group{
+		{Name: "mock/free", Members: []*router.Member{{Deployment: fallback, Provider: "mock", Model: "free"}}},
+		{Name: "smart", Members: []*router.Member{{Deployment: deps[0], Provider: "mock", Model: "chat"}}, Fallbacks: []string{"mock/free"}},
+	})
+	r, err := router.New(groups, router.Options{Sleep: func(ctx context.Context, d time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &recLedger{}
+	s := New(catalog(), Options{Router: r, Ledger: l})
+	alias := &llmgate.ChatRequest{Model: "smart", Messages: req("chat").Messages}
+	resp, err := s.Chat(context.Background(), alias)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Model != "free" || resp.Deployment != "other/good" || resp.Attempts != 2 || resp.Choices[0].Message.Text() != "from the fallback" {
+		t.Errorf("served %+v", resp.Served)
+	}
+	if resp.Cost != nil {
+		t.Error("the fallback model is unpriced, yet a cost came back")
+	}
+	if l.rows[0].Model != "chat" || l.rows[0].Final || l.rows[1].Model != "free" || !l.rows[1].Final {
+		t.Errorf("rows %+v", l.rows)
+	}
+	// A per-request empty fallback list turns the configured one off.
+	alias.Fallbacks = []string{}
+	if _, err := s.Chat(context.Background(), alias); llmgate.ErrorCodeOf(err) != llmgate.EUpstreamError {
+		t.Errorf("without fallbacks: %v", err)
+	}
+	if _, err := s.Chat(context.Background(), &llmgate.ChatRequest{Model: "nope"}); llmgate.ErrorCodeOf(err) != llmgate.EModelNotFound {
+		t.Errorf("unknown alias: %v", err)
 	}
 }

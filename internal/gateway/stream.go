@@ -10,33 +10,37 @@ import (
 	"github.com/llmgate/llmgate/internal/router"
 )
 
-// ChatStream opens a streamed chat on a deployment of the request's provider.
+var errFirstChunkTimeout = errors.New("no first chunk in time")
+
+// ChatStream opens a streamed chat on a deployment of the request's group.
 // A deployment that fails before its first chunk is left for the next one;
-// after the first chunk the stream belongs to that deployment. The returned
+// after the first chunk the stream belongs to that deployment, and a later
+// failure ends the stream with an error rather than a retry. The returned
 // stream sets Served on its first chunk and Cost on the chunk with usage, and
 // writes the ledger rows when it ends, fails or is closed early.
 func (s *Service) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llmgate.ChatStream, error) {
 	rec := base(ctx, llmgate.OpChat, req.Provider, req.Model, time.Now())
 	rec.Stream = true
 	snap := s.snap.Load()
-	ms := &meteredStream{s: s, rec: rec, snap: snap, provider: req.Provider, model: req.Model}
-	if _, err := snap.resolve(s.router, req.Provider, req.Model, llmgate.KindChat); err != nil {
+	ms := &meteredStream{s: s, rec: rec, snap: snap}
+	group, err := snap.group(req.Provider, req.Model, llmgate.KindChat)
+	if err != nil {
 		s.record(rec, &ms.as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
-	err := s.call(ctx, req.Provider, &ms.as, func(ctx context.Context, d *router.Deployment) error {
-		cs, ok := d.Target.(llmgate.ChatStreamer)
+	err = s.call(ctx, snap, route(group, req.Fallbacks, req.Timeouts, true), llmgate.KindChat, &ms.as, func(ctx context.Context, m *router.Member, a router.AttemptInfo) error {
+		cs, ok := m.Deployment.Target.(llmgate.ChatStreamer)
 		if !ok {
-			return unsupported(d, "streaming")
+			return unsupported(m, "streaming")
 		}
-		// The stream outlives this attempt, so its context is cancelled by
+		// The stream outlives this attempt: its context is cancelled by
 		// Close, or by the timer if the first chunk is late.
 		sctx, cancel := context.WithCancelCause(ctx)
-		if s.timeout > 0 {
-			t := time.AfterFunc(s.timeout, func() { cancel(errFirstChunkTimeout) })
+		if a.Timeout > 0 {
+			t := time.AfterFunc(a.Timeout, func() { cancel(errFirstChunkTimeout) })
 			defer t.Stop()
 		}
-		st, err := cs.ChatStream(sctx, req)
+		st, err := cs.ChatStream(sctx, memberChat(req, m))
 		if err == nil {
 			ms.first, err = st.Recv()
 			if err != nil {
@@ -45,26 +49,27 @@ func (s *Service) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llm
 		}
 		if err != nil {
 			if context.Cause(sctx) == errFirstChunkTimeout {
-				err = &llmgate.Error{Code: llmgate.EUpstreamTimeout, Message: "the provider sent no chunk within " + s.timeout.String(), Err: err}
+				err = &llmgate.Error{Code: llmgate.EUpstreamTimeout, Message: "the provider sent no chunk within " + a.Timeout.String(), Err: err}
 			} else if errors.Is(err, io.EOF) {
 				err = &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Message: "the stream ended before its first chunk"}
 			}
 			cancel(nil)
 			return err
 		}
-		ms.upstream, ms.cancel = st, cancel
+		ms.upstream, ms.cancel, ms.release = st, cancel, m.Deployment.Hold()
 		return nil
 	})
 	if err != nil {
 		s.record(rec, &ms.as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
-	sv := served(req.Provider, req.Model, &ms.as)
+	sv := served(&ms.as)
+	if ms.first.Served != nil && ms.first.Served.Upstream > 0 {
+		sv.Upstream = ms.first.Served.Upstream
+	}
 	ms.first.Served = &sv
 	return ms, nil
 }
-
-var errFirstChunkTimeout = errors.New("no first chunk in time")
 
 // meteredStream forwards an upstream stream, prices its usage and records
 // it in the ledger exactly once.
@@ -72,11 +77,10 @@ type meteredStream struct {
 	s        *Service
 	rec      llmgate.Record
 	snap     *snapshot
-	provider string
-	model    string
 	as       attempts
 	upstream llmgate.ChatStream
 	cancel   context.CancelCauseFunc
+	release  func()
 	first    *llmgate.ChatChunk
 	usage    llmgate.Usage
 	cost     *llmgate.Cost
@@ -108,7 +112,8 @@ func (m *meteredStream) Recv() (*llmgate.ChatChunk, error) {
 			u.TotalTokens = u.PromptTokens + u.CompletionTokens
 		}
 		m.usage = u
-		m.cost = m.snap.prices.ChatCost(m.provider, m.model, u)
+		last := m.as.last()
+		m.cost = m.snap.prices.ChatCost(last.provider, last.model, u)
 		ch.Usage, ch.Cost = &m.usage, m.cost
 	}
 	return ch, nil
@@ -120,6 +125,7 @@ func (m *meteredStream) finish(err error) {
 		return
 	}
 	m.done = true
+	m.release()
 	m.s.record(m.rec, &m.as, err, m.usage, m.cost)
 }
 
