@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -106,9 +107,33 @@ func (s *Service) Swap(cat *llmgate.Catalog, r *router.Router) {
 // Catalog returns the current catalog. Callers must not modify it.
 func (s *Service) Catalog() *llmgate.Catalog { return s.snap.Load().catalog }
 
-// HasAlias reports whether name is a routing alias (a group that is not a
-// catalog "provider/model").
-func (s *Service) HasAlias(name string) bool { return s.snap.Load().router.Has(name) }
+// Aliases lists the routing groups that are not a catalog "provider/model",
+// in configuration order.
+func (s *Service) Aliases() []string {
+	snap := s.snap.Load()
+	var out []string
+	for _, g := range snap.router.Groups() {
+		if !snap.isModelGroup(g.Name) {
+			out = append(out, g.Name)
+		}
+	}
+	return out
+}
+
+// HasAlias reports whether name is a routing alias.
+func (s *Service) HasAlias(name string) bool {
+	snap := s.snap.Load()
+	return snap.router.Has(name) && !snap.isModelGroup(name)
+}
+
+func (snap *snapshot) isModelGroup(name string) bool {
+	p, m, ok := strings.Cut(name, "/")
+	if !ok {
+		return false
+	}
+	e := snap.providers[p]
+	return e != nil && e.models[m] != nil
+}
 
 // Health reports each provider of the catalog and the state of its deployments.
 func (s *Service) Health(ctx context.Context) llmgate.Health {

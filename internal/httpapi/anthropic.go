@@ -350,6 +350,7 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 	info := infoOf(r)
 	if req != nil {
 		info.provider, info.model = req.Provider, req.Model
+		err = routingOverrides(r, nil, req)
 	}
 	if err != nil {
 		s.reject(w, r, err)

@@ -26,6 +26,15 @@ type chatRequest struct {
 	Provider providerRef `json:"provider"`
 	Prompt   chatPrompt  `json:"prompt"`
 	Stream   bool        `json:"stream,omitempty" doc:"Answer as Server-Sent Events: delta events, then a done event with usage and cost."`
+	Routing  *routing    `json:"routing,omitempty" doc:"Per-request routing overrides; the X-LLMGate-Fallbacks and X-LLMGate-Timeout headers do the same."`
+}
+
+// routing overrides the configured fallbacks and timeouts of one request.
+type routing struct {
+	Fallbacks         []string `json:"fallbacks,omitempty" doc:"Models (provider/model) or aliases to try, in order, when the requested one fails; an empty list turns the configured fallbacks off."`
+	Timeout           string   `json:"timeout,omitempty" doc:"Bound on the whole request, retries included, as a Go duration such as 30s." example:"30s"`
+	AttemptTimeout    string   `json:"attemptTimeout,omitempty" doc:"Bound on one upstream attempt of a non-streamed request." example:"20s"`
+	FirstTokenTimeout string   `json:"firstTokenTimeout,omitempty" doc:"Bound on a stream's wait for its first chunk, per attempt." example:"5s"`
 }
 
 type chatPrompt struct {

@@ -158,6 +158,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	info := infoOf(r)
 	info.provider, info.model = body.Provider.Name, body.Provider.Model.Name
 	req, err := body.domain()
+	if err == nil {
+		err = routingOverrides(r, body.Routing, req)
+	}
 	if err != nil {
 		s.reject(w, r, err)
 		return
@@ -414,7 +417,8 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	for i, p := range h.Providers {
 		ph := providerHealth{Name: p.Name, Configured: p.Configured, MissingConfig: p.MissingConfig, Deployments: make([]deploymentHealth, len(p.Deployments))}
 		for j, d := range p.Deployments {
-			ph.Deployments[j] = deploymentHealth{Name: d.Name, State: d.State, ConsecutiveFailures: d.ConsecutiveFailures, InFlight: d.InFlight}
+			ph.Deployments[j] = deploymentHealth{Name: d.Name, State: d.State, ConsecutiveFailures: d.ConsecutiveFailures, InFlight: d.InFlight,
+				LatencyMs: float64(d.Latency.Microseconds()) / 1000, OpenUntil: timeOrNil(d.OpenUntil), RateLimitedUntil: timeOrNil(d.RateLimitedUntil)}
 		}
 		out.Providers[i] = ph
 	}
@@ -435,10 +439,20 @@ type providerHealth struct {
 }
 
 type deploymentHealth struct {
-	Name                string `json:"name"`
-	State               string `json:"state" enum:"healthy,failing"`
-	ConsecutiveFailures int    `json:"consecutiveFailures"`
-	InFlight            int    `json:"inFlight"`
+	Name                string     `json:"name"`
+	State               string     `json:"state" enum:"healthy,open,half_open" doc:"open: out of rotation after repeated failures; half_open: being probed."`
+	ConsecutiveFailures int        `json:"consecutiveFailures"`
+	InFlight            int        `json:"inFlight"`
+	LatencyMs           float64    `json:"latencyMs" doc:"Moving average of successful attempts' latency."`
+	OpenUntil           *time.Time `json:"openUntil,omitempty" doc:"When an open deployment is probed again."`
+	RateLimitedUntil    *time.Time `json:"rateLimitedUntil,omitempty" doc:"When a rate-limited deployment takes traffic again."`
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func (s *Server) usage(w http.ResponseWriter, r *http.Request) {

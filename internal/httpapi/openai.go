@@ -61,11 +61,15 @@ func openAIErrorOf(e *llmgate.Error, status int) *openAIError {
 	return &openAIError{Error: openAIErrorDetail{Message: msg, Type: typ, Code: string(e.Code)}}
 }
 
-// resolveModel splits "provider/model"; a bare model name is looked up in
-// the catalog among configured providers.
+// resolveModel reads a compatible API's model name: an alias that routing
+// defines (returned as model with no provider), "provider/model", or a bare
+// model name looked up among configured providers in catalog order.
 func (s *Server) resolveModel(name string) (provider, model string, err error) {
 	if name == "" {
 		return "", "", invalid("model is required")
+	}
+	if s.Backend.HasAlias(name) {
+		return "", name, nil
 	}
 	if p, m, ok := strings.Cut(name, "/"); ok {
 		return p, m, nil
@@ -355,6 +359,7 @@ func (s *Server) openAIChat(w http.ResponseWriter, r *http.Request) {
 	info := infoOf(r)
 	if req != nil {
 		info.provider, info.model = req.Provider, req.Model
+		err = routingOverrides(r, nil, req)
 	}
 	if err != nil {
 		s.reject(w, r, err)
@@ -619,6 +624,9 @@ func (s *Server) openAIModels(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	for _, a := range s.Backend.Aliases() {
+		out.Data = append(out.Data, oaModel{ID: a, Object: "model", OwnedBy: "llm-gate"})
+	}
 	writeJSON(w, http.StatusOK, &out)
 }
 
@@ -628,6 +636,10 @@ func (s *Server) openAIModel(w http.ResponseWriter, r *http.Request) {
 	provider, model, err := s.resolveModel(id)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if provider == "" {
+		writeJSON(w, http.StatusOK, &oaModel{ID: model, Object: "model", OwnedBy: "llm-gate"})
 		return
 	}
 	for _, p := range s.Backend.Catalog().Providers {

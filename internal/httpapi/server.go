@@ -27,6 +27,10 @@ type Backend interface {
 	llmgate.Gateway
 	Catalog() *llmgate.Catalog
 	Health(ctx context.Context) llmgate.Health
+	// Aliases lists the model aliases routing configuration defines.
+	Aliases() []string
+	// HasAlias reports whether name is one of them.
+	HasAlias(name string) bool
 }
 
 // UsageReader answers usage queries over the ledger.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/llmgate/llmgate"
 )
@@ -98,6 +99,10 @@ func (f *fakeBackend) Catalog() *llmgate.Catalog {
 }
 
 func (f *fakeBackend) Health(ctx context.Context) llmgate.Health { return llmgate.Health{Status: "ok"} }
+
+func (f *fakeBackend) Aliases() []string { return []string{"smart"} }
+
+func (f *fakeBackend) HasAlias(name string) bool { return name == "smart" }
 
 type recLedger struct {
 	mu   sync.Mutex
@@ -483,5 +488,41 @@ func TestOpenAPIDocumentsEveryRouteAndCode(t *testing.T) {
 	resp, page := do(t, ts, "GET", "/llm-gate/docs", "", nil)
 	if resp.StatusCode != 200 || !bytes.Contains(page, []byte("swagger-ui")) || !bytes.Contains(page, []byte("/llm-gate/openapi.json")) {
 		t.Errorf("docs page: %d %s", resp.StatusCode, page)
+	}
+}
+
+func TestRoutingOverrides(t *testing.T) {
+	b := &fakeBackend{}
+	ts, _ := newTestServer(t, b)
+	body := strings.Replace(seedChat, `{"provider"`, `{"routing":{"fallbacks":["openai/gpt-4o"],"timeout":"30s","attemptTimeout":"10s","firstTokenTimeout":"2s"},"provider"`, 1)
+	if resp, out := do(t, ts, "POST", "/llm-gate/v1/chat", body, goodHeaders()); resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, out)
+	}
+	want := llmgate.Timeouts{Request: 30 * time.Second, Attempt: 10 * time.Second, FirstToken: 2 * time.Second}
+	if b.lastReq.Timeouts != want || len(b.lastReq.Fallbacks) != 1 || b.lastReq.Fallbacks[0] != "openai/gpt-4o" {
+		t.Errorf("request %+v %+v", b.lastReq.Timeouts, b.lastReq.Fallbacks)
+	}
+	// Headers win over the body, and an empty header turns fallbacks off.
+	h := with(with(goodHeaders(), "X-LLMGate-Fallbacks", "mock/a, mock/b"), "X-LLMGate-Timeout", "5s")
+	do(t, ts, "POST", "/llm-gate/v1/chat", body, h)
+	if b.lastReq.Timeouts.Request != 5*time.Second || len(b.lastReq.Fallbacks) != 2 || b.lastReq.Fallbacks[1] != "mock/b" {
+		t.Errorf("headers: %+v %+v", b.lastReq.Timeouts, b.lastReq.Fallbacks)
+	}
+	do(t, ts, "POST", "/llm-gate/v1/chat", seedChat, with(goodHeaders(), "X-LLMGate-Fallbacks", ""))
+	if b.lastReq.Fallbacks == nil || len(b.lastReq.Fallbacks) != 0 {
+		t.Errorf("an empty header must turn fallbacks off: %#v", b.lastReq.Fallbacks)
+	}
+	resp, out := do(t, ts, "POST", "/llm-gate/v1/chat", seedChat, with(goodHeaders(), "X-LLMGate-Timeout", "soon"))
+	if resp.StatusCode != 400 || !strings.Contains(decodeErr(t, out).Message, "X-LLMGate-Timeout") {
+		t.Errorf("bad timeout: %d %s", resp.StatusCode, out)
+	}
+	// An alias on the OpenAI surface reaches the gateway without a provider.
+	resp, out = do(t, ts, "POST", "/llm-gate/openai/v1/chat/completions", `{"model":"smart","messages":[{"role":"user","content":"hi"}]}`, nil)
+	if resp.StatusCode != 200 || b.lastReq.Provider != "" || b.lastReq.Model != "smart" {
+		t.Errorf("alias: %d %s %+v", resp.StatusCode, out, b.lastReq)
+	}
+	_, out = do(t, ts, "GET", "/llm-gate/openai/v1/models", "", nil)
+	if !bytes.Contains(out, []byte(`"id":"smart"`)) {
+		t.Errorf("models do not list the alias: %s", out)
 	}
 }
