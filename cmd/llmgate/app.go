@@ -32,6 +32,7 @@ import (
 	"github.com/llmgate/llmgate/internal/provider/openai"
 	"github.com/llmgate/llmgate/internal/router"
 	"github.com/llmgate/llmgate/internal/sqlite"
+	"github.com/llmgate/llmgate/internal/tokenizer"
 )
 
 // buildVersion is set at link time with -ldflags "-X main.buildVersion=…".
@@ -92,6 +93,7 @@ func newApp(ctx context.Context, cfg *config.Config, logOut io.Writer) (*app, er
 		Ledger:   w,
 		StatusOf: httpapi.StatusOf,
 		Logger:   log,
+		Tokens:   &tokenizer.Counter{},
 	})
 	api := &httpapi.Server{
 		Backend:         svc,

@@ -28,6 +28,9 @@ type Options struct {
 	StatusOf func(llmgate.ErrorCode) int
 	// Logger receives one line per failed attempt. Nil discards.
 	Logger *slog.Logger
+	// Tokens counts tokens for answers whose provider reports no usage; the
+	// usage is then marked estimated. Nil leaves such usage at zero.
+	Tokens TokenCounter
 }
 
 // Service implements llmgate.Gateway. It is safe for concurrent use; the
@@ -36,6 +39,7 @@ type Service struct {
 	ledger   llmgate.Ledger
 	statusOf func(llmgate.ErrorCode) int
 	log      *slog.Logger
+	tokens   TokenCounter
 	snap     atomic.Pointer[snapshot]
 }
 
@@ -66,7 +70,7 @@ func (discardLedger) Record(llmgate.Record) {}
 
 // New returns a Service over the catalog cat.
 func New(cat *llmgate.Catalog, opts Options) *Service {
-	s := &Service{ledger: opts.Ledger, statusOf: opts.StatusOf, log: opts.Logger}
+	s := &Service{ledger: opts.Ledger, statusOf: opts.StatusOf, log: opts.Logger, tokens: opts.Tokens}
 	if s.ledger == nil {
 		s.ledger = discardLedger{}
 	}
@@ -360,6 +364,7 @@ func (s *Service) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.
 		return nil, err
 	}
 	resp.Served = served(&as)
+	estimateChat(s.tokens, resp.Model, req.Messages, answerText(resp), &resp.Usage)
 	if resp.Usage.TotalTokens == 0 {
 		resp.Usage.TotalTokens = resp.Usage.PromptTokens + resp.Usage.CompletionTokens
 	}
@@ -405,6 +410,7 @@ func (s *Service) Embed(ctx context.Context, req *llmgate.EmbeddingRequest) (*ll
 		return nil, err
 	}
 	resp.Served = served(&as)
+	estimateEmbedding(s.tokens, resp.Model, req.Input, &resp.Usage)
 	if resp.Usage.TotalTokens == 0 {
 		resp.Usage.TotalTokens = resp.Usage.PromptTokens
 	}

@@ -22,7 +22,7 @@ func (s *Service) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llm
 	rec := base(ctx, llmgate.OpChat, req.Provider, req.Model, time.Now())
 	rec.Stream = true
 	snap := s.snap.Load()
-	ms := &meteredStream{s: s, rec: rec, snap: snap}
+	ms := &meteredStream{s: s, rec: rec, snap: snap, req: req}
 	group, err := snap.group(req.Provider, req.Model, llmgate.KindChat)
 	if err != nil {
 		s.record(rec, &ms.as, err, llmgate.Usage{}, nil)
@@ -85,6 +85,9 @@ type meteredStream struct {
 	usage    llmgate.Usage
 	cost     *llmgate.Cost
 	done     bool
+	// req and text serve to estimate usage when the provider reports none.
+	req  *llmgate.ChatRequest
+	text []byte
 }
 
 func (m *meteredStream) Recv() (*llmgate.ChatChunk, error) {
@@ -99,11 +102,30 @@ func (m *meteredStream) Recv() (*llmgate.ChatChunk, error) {
 		ch, err = m.upstream.Recv()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
+				if m.usage == (llmgate.Usage{}) && m.s.tokens != nil {
+					// The provider sent no usage: count it, and say so.
+					last := m.as.last()
+					estimateChat(m.s.tokens, last.model, m.req.Messages, string(m.text), &m.usage)
+					m.cost = m.snap.prices.ChatCost(last.provider, last.model, m.usage)
+					ch = &llmgate.ChatChunk{Usage: &m.usage, Cost: m.cost}
+					m.finish(nil)
+					return ch, nil
+				}
 				m.finish(nil)
 				return nil, io.EOF
 			}
 			m.finish(err)
 			return nil, err
+		}
+	}
+	if m.s.tokens != nil && m.usage == (llmgate.Usage{}) {
+		for i := range ch.Deltas {
+			d := &ch.Deltas[i]
+			m.text = append(m.text, d.Content...)
+			for _, tc := range d.ToolCalls {
+				m.text = append(m.text, tc.Name...)
+				m.text = append(m.text, tc.Arguments...)
+			}
 		}
 	}
 	if ch.Usage != nil {

@@ -1,0 +1,69 @@
+// Package tokenizer counts tokens with OpenAI's tiktoken encodings, for the
+// rare answers whose provider reports no usage. The encodings are embedded
+// (no download at run time) and loaded on first use only, since each takes
+// tens of megabytes once loaded.
+package tokenizer
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/pkoukk/tiktoken-go"
+	tiktokenloader "github.com/pkoukk/tiktoken-go-loader"
+)
+
+// Counter counts tokens. The zero Counter is ready to use and safe for
+// concurrent use.
+type Counter struct {
+	once sync.Once
+	mu   sync.Mutex
+	enc  map[string]*tiktoken.Tiktoken
+}
+
+// Encoding names the tiktoken encoding used for model: o200k_base for the
+// GPT-4o, GPT-4.1, GPT-5 and o-series families, cl100k_base for the rest,
+// which is also the closest public approximation for other providers' models.
+func Encoding(model string) string {
+	m := strings.ToLower(model)
+	if i := strings.LastIndexByte(m, '/'); i >= 0 {
+		m = m[i+1:]
+	}
+	for _, p := range []string{"gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o"} {
+		if strings.HasPrefix(m, p) {
+			return "o200k_base"
+		}
+	}
+	return "cl100k_base"
+}
+
+// Count returns the number of tokens of text for model. It returns -1 if
+// the encoding cannot be loaded, so that callers can tell a count from a
+// failure.
+func (c *Counter) Count(model, text string) int {
+	if text == "" {
+		return 0
+	}
+	enc := c.encoding(Encoding(model))
+	if enc == nil {
+		return -1
+	}
+	return len(enc.EncodeOrdinary(text))
+}
+
+func (c *Counter) encoding(name string) *tiktoken.Tiktoken {
+	c.once.Do(func() {
+		tiktoken.SetBpeLoader(tiktokenloader.NewOfflineLoader())
+		c.enc = map[string]*tiktoken.Tiktoken{}
+	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.enc[name]; ok {
+		return e
+	}
+	e, err := tiktoken.GetEncoding(name)
+	if err != nil {
+		e = nil
+	}
+	c.enc[name] = e
+	return e
+}
