@@ -17,7 +17,7 @@ import (
 
 func (s *Server) anthropicRoutes() []route {
 	return []route{
-		{method: http.MethodPost, path: "/anthropic/v1/messages", handler: s.anthropicMessages, api: "anthropic"},
+		{method: http.MethodPost, path: "/anthropic/v1/messages", handler: s.anthropicMessages, api: "anthropic", doc: docAnthropicMessages},
 	}
 }
 

@@ -23,10 +23,10 @@ import (
 
 func (s *Server) openAIRoutes() []route {
 	return []route{
-		{method: http.MethodPost, path: "/openai/v1/chat/completions", handler: s.openAIChat, api: "openai"},
-		{method: http.MethodPost, path: "/openai/v1/embeddings", handler: s.openAIEmbeddings, api: "openai"},
-		{method: http.MethodPost, path: "/openai/v1/images/generations", handler: s.openAIImages, api: "openai"},
-		{method: http.MethodGet, path: "/openai/v1/models", handler: s.openAIModels, api: "openai"},
+		{method: http.MethodPost, path: "/openai/v1/chat/completions", handler: s.openAIChat, api: "openai", doc: docOpenAIChat},
+		{method: http.MethodPost, path: "/openai/v1/embeddings", handler: s.openAIEmbeddings, api: "openai", doc: docOpenAIEmbeddings},
+		{method: http.MethodPost, path: "/openai/v1/images/generations", handler: s.openAIImages, api: "openai", doc: docOpenAIImages},
+		{method: http.MethodGet, path: "/openai/v1/models", handler: s.openAIModels, api: "openai", doc: docOpenAIModels},
 	}
 }
 

@@ -21,6 +21,7 @@ type opDoc struct {
 	body        any // the request body type, nil for none
 	resp        any // the 200 response body type
 	stream      bool
+	streamDoc   string // how the stream looks, when it is not the native one
 	query       []*huma.Param
 }
 
@@ -51,6 +52,27 @@ var (
 			{Name: "userId", In: "query", Description: "Only this user's requests.", Schema: &huma.Schema{Type: "string"}},
 		}}
 )
+
+var (
+	docOpenAIChat = opDoc{id: "openaiChatCompletions", summary: "Chat completions (OpenAI-compatible)",
+		description: "OpenAI's chat completions API: point an OpenAI SDK's base URL at `{API_PATH}/openai/v1`. `model` is `provider/model`, an alias, or a bare model name. `stream: true` answers `chat.completion.chunk` events and `[DONE]`. Errors use OpenAI's error shape, with the gateway's code in `code`.",
+		body:        oaChatRequest{}, resp: oaChatResponse{}, stream: true, streamDoc: "Server-Sent Events of chat.completion.chunk objects, then `data: [DONE]`."}
+	docOpenAIEmbeddings = opDoc{id: "openaiEmbeddings", summary: "Embeddings (OpenAI-compatible)",
+		description: "OpenAI's embeddings API; `encoding_format` float or base64.", body: oaEmbeddingRequest{}, resp: oaEmbeddingResponse{}}
+	docOpenAIImages = opDoc{id: "openaiImages", summary: "Image generation (OpenAI-compatible)",
+		description: "OpenAI's image generation API.", body: oaImageRequest{}, resp: oaImageResponse{}}
+	docOpenAIModels = opDoc{id: "openaiModels", summary: "Models (OpenAI-compatible)",
+		description: "Every enabled model of every configured provider as `provider/model`, and the routing aliases.", resp: oaModelList{}}
+	docAnthropicMessages = opDoc{id: "anthropicMessages", summary: "Messages (Anthropic-compatible)",
+		description: "Anthropic's Messages API: point an Anthropic SDK's base URL at `{API_PATH}/anthropic`. `model` is `provider/model`, an alias, or a bare model name; any provider can answer. Errors use Anthropic's error shape.",
+		body:        anRequest{}, resp: anResponse{}, stream: true, streamDoc: "Server-Sent Events in Anthropic's sequence: message_start, content_block_start, content_block_delta, content_block_stop, message_delta, message_stop (or error)."}
+)
+
+// routingParams are the headers that override routing on any chat route.
+var routingParams = []*huma.Param{
+	{Name: headerFallbacks, In: "header", Description: "Comma-separated models (provider/model) or aliases to fall back to, in order; empty turns the configured fallbacks off.", Schema: &huma.Schema{Type: "string"}},
+	{Name: headerTimeout, In: "header", Description: "Bound on the whole request, retries included, as a duration such as 30s.", Schema: &huma.Schema{Type: "string"}},
+}
 
 // callerParams are the headers every native route requires.
 var callerParams = []*huma.Param{
@@ -84,11 +106,19 @@ func buildOpenAPI(s *Server, routes []route) *huma.OpenAPI {
 			code.Enum = append(code.Enum, string(c.Code))
 		}
 	}
-	errResp := func(desc string) *huma.Response {
-		return &huma.Response{Description: desc, Content: map[string]*huma.MediaType{"application/json": {Schema: errSchema}}}
+	errSchemas := map[string]*huma.Schema{
+		"openai":    reg.Schema(reflect.TypeOf(openAIError{}), true, ""),
+		"anthropic": reg.Schema(reflect.TypeOf(anError{}), true, ""),
 	}
 	for _, rt := range routes {
 		d := rt.doc
+		schema := errSchema
+		if es := errSchemas[rt.api]; es != nil {
+			schema = es
+		}
+		errResp := func(desc string) *huma.Response {
+			return &huma.Response{Description: desc, Content: map[string]*huma.MediaType{"application/json": {Schema: schema}}}
+		}
 		op := &huma.Operation{
 			OperationID: d.id,
 			Method:      rt.method,
@@ -98,9 +128,21 @@ func buildOpenAPI(s *Server, routes []route) *huma.OpenAPI {
 			Parameters:  d.query,
 			Responses:   map[string]*huma.Response{},
 		}
-		if rt.native {
+		switch {
+		case rt.native:
 			op.Parameters = append(op.Parameters, callerParams...)
 			op.Responses["400"] = errResp("Invalid headers or body: invalid_header, invalid_json, invalid_request, unsupported, context_length_exceeded, content_filtered, upstream_bad_request.")
+		case rt.api != "":
+			for _, p := range callerParams {
+				opt := *p
+				opt.Required = false
+				opt.Description = "Optional here. " + p.Description
+				op.Parameters = append(op.Parameters, &opt)
+			}
+			op.Responses["400"] = errResp("Invalid body: invalid_json, invalid_request, unsupported, context_length_exceeded, content_filtered, upstream_bad_request.")
+		}
+		if d.stream {
+			op.Parameters = append(op.Parameters, routingParams...)
 		}
 		if d.body != nil {
 			op.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
@@ -118,14 +160,15 @@ func buildOpenAPI(s *Server, routes []route) *huma.OpenAPI {
 			"application/json": {Schema: reg.Schema(reflect.TypeOf(d.resp), true, "")},
 		}}
 		if d.stream {
-			ok.Content["text/event-stream"] = &huma.MediaType{Schema: &huma.Schema{
-				Type:        "string",
-				Description: "Server-Sent Events: `event: delta` with DeltaEvent data, then `event: done` with DoneEvent data, or `event: error` with ErrorBody data.",
-			}}
-			reg.Schema(reflect.TypeOf(deltaEvent{}), true, "")
-			reg.Schema(reflect.TypeOf(doneEvent{}), true, "")
+			desc := d.streamDoc
+			if desc == "" {
+				desc = "Server-Sent Events: `event: delta` with DeltaEvent data, then `event: done` with DoneEvent data, or `event: error` with ErrorBody data."
+				reg.Schema(reflect.TypeOf(deltaEvent{}), true, "")
+				reg.Schema(reflect.TypeOf(doneEvent{}), true, "")
+			}
+			ok.Content["text/event-stream"] = &huma.MediaType{Schema: &huma.Schema{Type: "string", Description: desc}}
 		}
-		if rt.native && d.body != nil {
+		if rt.api != "" && d.body != nil {
 			ok.Headers = map[string]*huma.Param{
 				"X-LLMGate-Provider":   {Description: "The provider that answered.", Schema: &huma.Schema{Type: "string"}},
 				"X-LLMGate-Deployment": {Description: "The deployment (region) that answered.", Schema: &huma.Schema{Type: "string"}},
@@ -172,4 +215,31 @@ window.ui = SwaggerUIBundle({url: {{.Spec}}, dom_id: "#swagger-ui", deepLinking:
 func (s *Server) docs(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	docsPage.Execute(w, struct{ Title, Spec string }{s.Title, s.APIPath + "/openapi.json"})
+}
+
+// Schema describes oaContent in the OpenAPI document.
+func (oaContent) Schema(r huma.Registry) *huma.Schema {
+	return &huma.Schema{OneOf: []*huma.Schema{
+		{Type: "string"},
+		{Type: "array", Items: r.Schema(reflect.TypeOf(oaContentPart{}), true, "")},
+		{Type: "null"},
+	}}
+}
+
+// Schema describes oaToolChoice in the OpenAPI document.
+func (oaToolChoice) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{OneOf: []*huma.Schema{
+		{Type: "string", Enum: []any{"auto", "none", "required"}},
+		{Type: "object", Description: `{"type":"function","function":{"name":…}}`},
+	}}
+}
+
+// Schema describes anSystem in the OpenAPI document.
+func (anSystem) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{OneOf: []*huma.Schema{{Type: "string"}, {Type: "array", Items: &huma.Schema{Type: "object", Description: "A text block."}}}}
+}
+
+// Schema describes anContent in the OpenAPI document.
+func (anContent) Schema(r huma.Registry) *huma.Schema {
+	return &huma.Schema{OneOf: []*huma.Schema{{Type: "string"}, {Type: "array", Items: &huma.Schema{Type: "object", Description: "A content block: text, image, tool_use or tool_result."}}}}
 }

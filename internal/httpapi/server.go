@@ -94,7 +94,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
-	routes := s.routes()
+	routes := append(append(s.routes(), s.openAIRoutes()...), s.anthropicRoutes()...)
 	spec, err := json.Marshal(buildOpenAPI(s, routes))
 	if err != nil {
 		panic("httpapi: building the OpenAPI document: " + err.Error())
@@ -110,10 +110,6 @@ func (s *Server) Handler() http.Handler {
 		rt := &routes[i]
 		rt.path = s.APIPath + rt.path
 		add(rt)
-	}
-	for _, rt := range append(s.openAIRoutes(), s.anthropicRoutes()...) {
-		rt.path = s.APIPath + rt.path
-		add(&rt)
 	}
 	add(&route{method: http.MethodGet, path: s.APIPath + "/openapi.json", handler: func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/vnd.oai.openapi+json")

@@ -453,7 +453,7 @@ func TestOpenAPIDocumentsEveryRouteAndCode(t *testing.T) {
 		t.Errorf("openapi %q info %+v", doc.OpenAPI, doc.Info)
 	}
 	s := &Server{}
-	for _, rt := range s.routes() {
+	for _, rt := range append(append(s.routes(), s.openAIRoutes()...), s.anthropicRoutes()...) {
 		op, ok := doc.Paths["/llm-gate"+rt.path][strings.ToLower(rt.method)]
 		if !ok {
 			t.Errorf("%s %s is not documented", rt.method, rt.path)
@@ -480,7 +480,7 @@ func TestOpenAPIDocumentsEveryRouteAndCode(t *testing.T) {
 			t.Errorf("code %s is not in the description", c.Code)
 		}
 	}
-	for _, name := range []string{"ChatRequest", "ChatResponse", "ImageRequest", "EmbeddingRequest", "CatalogBody"} {
+	for _, name := range []string{"ChatRequest", "ChatResponse", "ImageRequest", "EmbeddingRequest", "CatalogBody", "OaChatRequest", "AnRequest", "OpenAIError", "AnError"} {
 		if _, ok := doc.Components.Schemas[name]; !ok {
 			t.Errorf("schema %s missing", name)
 		}
