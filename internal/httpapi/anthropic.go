@@ -453,7 +453,7 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *ll
 						return
 					}
 				}
-				if err := sse.event("content_block_delta", map[string]any{"type": "content_block_delta", "index": block, "delta": map[string]string{"type": "text_delta", "text": d.Content}}); err != nil {
+				if err := sse.event("content_block_delta", &anBlockDelta{Delta: anTextDelta{Text: d.Content, Type: "text_delta"}, Index: block, Type: "content_block_delta"}); err != nil {
 					return
 				}
 			}
@@ -487,4 +487,19 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *ll
 		return
 	}
 	sse.event("message_stop", map[string]string{"type": "message_stop"})
+}
+
+// anBlockDelta is the data of a content_block_delta event that carries
+// text, the event sent once per chunk. A struct rather than the maps the
+// other events use saves two maps per chunk; its fields are in the order
+// encoding/json writes a map's keys (sorted), so the bytes are the same.
+type anBlockDelta struct {
+	Delta anTextDelta `json:"delta"`
+	Index int         `json:"index"`
+	Type  string      `json:"type"`
+}
+
+type anTextDelta struct {
+	Text string `json:"text"`
+	Type string `json:"type"`
 }

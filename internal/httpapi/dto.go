@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 )
 
 // The native API's wire types. Field names are camelCase, as the seed's.
@@ -140,9 +141,14 @@ func parseContent[P part](b []byte, imageField string) ([]llmgate.Part, error) {
 	b = bytes.TrimSpace(b)
 	switch {
 	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return nil, err
+		// The request's decoder has checked these bytes already; decoding
+		// them again with json.Unmarshal validated and scanned the prompt,
+		// the largest part of most bodies, twice more.
+		s, ok := jsonscan.Unquote(b)
+		if !ok {
+			if err := json.Unmarshal(b, &s); err != nil {
+				return nil, err
+			}
 		}
 		return []llmgate.Part{llmgate.TextPart(s)}, nil
 	case len(b) > 0 && b[0] == '[':
@@ -180,9 +186,11 @@ type stopList []string
 func (s *stopList) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
-		var one string
-		if err := json.Unmarshal(b, &one); err != nil {
-			return err
+		one, ok := jsonscan.Unquote(b)
+		if !ok {
+			if err := json.Unmarshal(b, &one); err != nil {
+				return err
+			}
 		}
 		*s = stopList{one}
 		return nil

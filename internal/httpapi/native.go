@@ -24,10 +24,10 @@ func (s *Server) routes() []route {
 
 // served sets the response headers that say who answered.
 func served(h http.Header, sv *llmgate.Served) {
-	h.Set("X-LLMGate-Provider", sv.Provider)
-	h.Set("X-LLMGate-Model", sv.Model)
-	h.Set("X-LLMGate-Deployment", sv.Deployment)
-	h.Set("X-LLMGate-Attempts", strconv.Itoa(sv.Attempts))
+	h[canonProvider] = []string{sv.Provider}
+	h[canonModel] = []string{sv.Model}
+	h[canonDeployment] = []string{sv.Deployment}
+	h[canonAttempts] = []string{strconv.Itoa(sv.Attempts)}
 }
 
 func invalid(format string, args ...any) error {

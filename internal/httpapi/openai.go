@@ -345,7 +345,7 @@ func rawOrNull(r json.RawMessage) json.RawMessage {
 func servedHeaders(h http.Header, sv *llmgate.Served, c *llmgate.Cost) {
 	served(h, sv)
 	if c != nil {
-		h.Set("X-LLMGate-Cost", c.Total.String())
+		h[canonCost] = []string{c.Total.String()}
 	}
 }
 

@@ -15,6 +15,28 @@ const (
 	headerTimeout   = "X-LLMGate-Timeout"
 )
 
+// The canonical forms of header names that are not spelled canonically:
+// Header.Get and Header.Set canonicalize such a name, with an allocation, on
+// every call.
+var (
+	canonFallbacks  = http.CanonicalHeaderKey(headerFallbacks)
+	canonTimeout    = http.CanonicalHeaderKey(headerTimeout)
+	canonClientID   = http.CanonicalHeaderKey(headerClientID)
+	canonProvider   = http.CanonicalHeaderKey("X-LLMGate-Provider")
+	canonModel      = http.CanonicalHeaderKey("X-LLMGate-Model")
+	canonDeployment = http.CanonicalHeaderKey("X-LLMGate-Deployment")
+	canonAttempts   = http.CanonicalHeaderKey("X-LLMGate-Attempts")
+	canonCost       = http.CanonicalHeaderKey("X-LLMGate-Cost")
+)
+
+// headerValue is h.Get(key) for a key already in canonical form.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // routingOverrides applies the request's routing overrides to req: the body
 // field first, then the headers, which win.
 func routingOverrides(r *http.Request, body *routing, req *llmgate.ChatRequest) error {
@@ -35,7 +57,7 @@ func routingOverrides(r *http.Request, body *routing, req *llmgate.ChatRequest) 
 			}
 		}
 	}
-	if h, ok := r.Header[http.CanonicalHeaderKey(headerFallbacks)]; ok {
+	if h, ok := r.Header[canonFallbacks]; ok {
 		req.Fallbacks = []string{}
 		for _, v := range h {
 			for _, f := range strings.Split(v, ",") {
@@ -45,7 +67,7 @@ func routingOverrides(r *http.Request, body *routing, req *llmgate.ChatRequest) 
 			}
 		}
 	}
-	return parseTimeout(headerTimeout, r.Header.Get(headerTimeout), &req.Timeouts.Request)
+	return parseTimeout(headerTimeout, headerValue(r.Header, canonTimeout), &req.Timeouts.Request)
 }
 
 func parseTimeout(name, v string, dst *time.Duration) error {

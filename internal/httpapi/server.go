@@ -325,7 +325,7 @@ func callerOf(r *http.Request) (llmgate.Caller, error) {
 	if err := checkID(headerUserID, c.UserID); err != nil {
 		return c, err
 	}
-	c.ClientID = r.Header.Get(headerClientID)
+	c.ClientID = headerValue(r.Header, canonClientID)
 	name := headerClientID
 	if c.ClientID == "" && r.Header.Get(headerClientIDAlt) != "" {
 		c.ClientID, name = r.Header.Get(headerClientIDAlt), headerClientIDAlt
@@ -349,7 +349,7 @@ func optionalCaller(r *http.Request, api string) llmgate.Caller {
 	if u := r.Header.Get(headerUserID); checkID(headerUserID, u) == nil {
 		c.UserID = u
 	}
-	client := r.Header.Get(headerClientID)
+	client := headerValue(r.Header, canonClientID)
 	if client == "" {
 		client = r.Header.Get(headerClientIDAlt)
 	}

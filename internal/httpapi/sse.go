@@ -12,11 +12,14 @@ type eventWriter struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
 	buf     bytes.Buffer
+	enc     *json.Encoder // writes into buf; made once, not per event
 	started bool
 }
 
 func newEventWriter(w http.ResponseWriter) *eventWriter {
-	return &eventWriter{w: w, rc: http.NewResponseController(w)}
+	e := &eventWriter{w: w, rc: http.NewResponseController(w)}
+	e.enc = json.NewEncoder(&e.buf)
+	return e
 }
 
 // start writes the response headers before the first event.
@@ -46,7 +49,7 @@ func (e *eventWriter) event(name string, v any) error {
 	e.buf.WriteString("event: ")
 	e.buf.WriteString(name)
 	e.buf.WriteString("\ndata: ")
-	if err := json.NewEncoder(&e.buf).Encode(v); err != nil {
+	if err := e.enc.Encode(v); err != nil {
 		return err
 	}
 	// Encode ends with one newline; an event ends with a blank line.
@@ -59,7 +62,7 @@ func (e *eventWriter) data(v any) error {
 	e.start()
 	e.buf.Reset()
 	e.buf.WriteString("data: ")
-	if err := json.NewEncoder(&e.buf).Encode(v); err != nil {
+	if err := e.enc.Encode(v); err != nil {
 		return err
 	}
 	e.buf.WriteByte('\n')

@@ -21,8 +21,11 @@ import (
 const DefaultMaxLineBytes = 1 << 20
 
 // streamBufferSize is the read buffer of a stream; longer lines are
-// assembled in a separate buffer up to the line limit.
-const streamBufferSize = 16 << 10
+// assembled in a separate buffer up to the line limit. A chunk is a few
+// hundred bytes, so 4 KiB (net/http's own buffer size) holds several; the
+// buffer lives as long as the stream, and 16 KiB made most of a held-open
+// stream's memory.
+const streamBufferSize = 4 << 10
 
 // chatChunk is one event of a streamed chat completion, or an error object.
 type chatChunk struct {
@@ -278,11 +281,18 @@ func (s *ChatStream) decode(data []byte) (*llmgate.ChatChunk, error) {
 	}
 	// Reuse the choices' memory; zero it first because encoding/json
 	// decodes into existing elements, keeping fields the new chunk omits.
-	choices := s.wire.Choices[:cap(s.wire.Choices)]
-	clear(choices)
-	s.wire = chatChunk{Choices: choices[:0]}
-	if err := json.Unmarshal(data, &s.wire); err != nil {
-		return nil, &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a malformed stream chunk", Err: err}
+	reset := func() {
+		choices := s.wire.Choices[:cap(s.wire.Choices)]
+		clear(choices)
+		s.wire = chatChunk{Choices: choices[:0]}
+	}
+	prevID, prevModel := s.wire.ID, s.wire.Model
+	reset()
+	if !decodeChunkFast(data, &s.wire, prevID, prevModel) {
+		reset()
+		if err := json.Unmarshal(data, &s.wire); err != nil {
+			return nil, &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a malformed stream chunk", Err: err}
+		}
 	}
 	w := &s.wire
 	if w.Error != nil {

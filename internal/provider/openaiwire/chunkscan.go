@@ -1,0 +1,149 @@
+package openaiwire
+
+import (
+	"bytes"
+
+	"github.com/llmgate/llmgate/internal/jsonscan"
+)
+
+// decodeChunkFast fills w, which must be zero but for the capacity of its
+// Choices, from a chunk of the usual shape: id, created, model, and choices
+// whose delta has a role and content, with null or absent logprobs, usage,
+// error and tool calls. It reports false for anything else, leaving w in
+// any state; the caller then decodes data with encoding/json, which has the
+// last word on odd chunks and on errors. On a stream this path takes every
+// chunk but the last one or two, and it is where the stream's CPU went:
+// json.Unmarshal validated, then decoded with reflection, every chunk.
+//
+// prevID and prevModel are the previous chunk's, whose strings are reused
+// when they repeat, as they do on every chunk of a stream.
+func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
+	s := jsonscan.New(data)
+	if !s.Enter('{') {
+		return false
+	}
+	seenChoices := false
+	for first := true; s.Next('}', &first); {
+		key := s.Key()
+		switch string(key) {
+		case "id":
+			w.ID = s.String(prevID)
+		case "created":
+			w.Created = s.Int()
+		case "model":
+			w.Model = s.String(prevModel)
+		case "choices":
+			// encoding/json decodes a repeated array into the elements of
+			// the first: leave that to it.
+			if seenChoices || !decodeChoicesFast(&s, w) {
+				return false
+			}
+			seenChoices = true
+		case "usage", "error":
+			if !s.Null() {
+				return false
+			}
+			if key[0] == 'u' {
+				w.Usage = nil
+			} else {
+				w.Error = nil
+			}
+		default:
+			if foldsTo(key, chunkKeys) {
+				return false
+			}
+			s.Skip()
+		}
+	}
+	return s.End()
+}
+
+var (
+	chunkKeys  = []string{"id", "created", "model", "choices", "usage", "error"}
+	choiceKeys = []string{"index", "delta", "finish_reason", "logprobs"}
+	deltaKeys  = []string{"role", "content", "tool_calls"}
+)
+
+// foldsTo reports whether key matches one of names case-insensitively, as
+// encoding/json matches keys that are not spelled exactly.
+func foldsTo(key []byte, names []string) bool {
+	for _, n := range names {
+		if bytes.EqualFold(key, []byte(n)) {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeChoicesFast(s *jsonscan.Scanner, w *chatChunk) bool {
+	if s.Null() {
+		w.Choices = w.Choices[:0]
+		return true
+	}
+	if !s.Enter('[') {
+		return false
+	}
+	for first := true; s.Next(']', &first); {
+		w.Choices = append(w.Choices, chunkChoice{})
+		c := &w.Choices[len(w.Choices)-1]
+		if s.Null() {
+			continue
+		}
+		if !s.Enter('{') {
+			return false
+		}
+		for first := true; s.Next('}', &first); {
+			key := s.Key()
+			switch string(key) {
+			case "index":
+				c.Index = int(s.Int())
+			case "finish_reason":
+				c.FinishReason = s.String("")
+			case "logprobs":
+				if !s.Null() {
+					return false
+				}
+				c.Logprobs = nil
+			case "delta":
+				if !decodeDeltaFast(s, &c.Delta) {
+					return false
+				}
+			default:
+				if foldsTo(key, choiceKeys) {
+					return false
+				}
+				s.Skip()
+			}
+		}
+	}
+	return s.OK()
+}
+
+func decodeDeltaFast(s *jsonscan.Scanner, d *chunkDelta) bool {
+	if s.Null() {
+		return true
+	}
+	if !s.Enter('{') {
+		return false
+	}
+	for first := true; s.Next('}', &first); {
+		key := s.Key()
+		switch string(key) {
+		case "role":
+			d.Role = s.String("")
+		case "content":
+			d.Content = s.String("")
+		case "tool_calls":
+			if !s.Null() {
+				return false
+			}
+			d.ToolCalls = nil
+		default:
+			if foldsTo(key, deltaKeys) {
+				return false
+			}
+			s.Skip()
+		}
+	}
+	return s.OK()
+}
