@@ -363,3 +363,42 @@ func TestAliasAndFallbackAcrossModels(t *testing.T) {
 		t.Errorf("unknown alias: %v", err)
 	}
 }
+
+// cutStream sends one chunk, then fails.
+type cutStream struct{ sent bool }
+
+func (c *cutStream) Recv() (*llmgate.ChatChunk, error) {
+	if !c.sent {
+		c.sent = true
+		return &llmgate.ChatChunk{ID: "c", Deltas: []llmgate.ChoiceDelta{{Role: llmgate.RoleAssistant, Content: "Hel"}}}, nil
+	}
+	return nil, &llmgate.Error{Code: llmgate.EUpstreamConnection, Message: "stream ended before completion"}
+}
+
+func (c *cutStream) Close() error { return nil }
+
+type cutter struct{ *mock.Client }
+
+func (cutter) ChatStream(context.Context, *llmgate.ChatRequest) (llmgate.ChatStream, error) {
+	return &cutStream{}, nil
+}
+
+func TestStreamErrorIsSticky(t *testing.T) {
+	s, l := newService(t, cutter{mock.New(mock.Config{})})
+	st, err := s.ChatStream(context.Background(), req("chat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := st.Recv(); llmgate.ErrorCodeOf(err) != llmgate.EUpstreamConnection {
+			t.Errorf("Recv %d after the failure: %v", i+1, err)
+		}
+	}
+	if len(l.rows) != 1 || l.rows[0].ErrorCode != llmgate.EUpstreamConnection {
+		t.Errorf("rows %+v", l.rows)
+	}
+}

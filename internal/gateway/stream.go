@@ -85,12 +85,17 @@ type meteredStream struct {
 	usage    llmgate.Usage
 	cost     *llmgate.Cost
 	done     bool
+	// err is the stream's failure, returned again by every later Recv.
+	err error
 	// req and text serve to estimate usage when the provider reports none.
 	req  *llmgate.ChatRequest
 	text []byte
 }
 
 func (m *meteredStream) Recv() (*llmgate.ChatChunk, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
 	if m.done {
 		return nil, io.EOF
 	}
@@ -115,6 +120,7 @@ func (m *meteredStream) Recv() (*llmgate.ChatChunk, error) {
 				return nil, io.EOF
 			}
 			m.finish(err)
+			m.err = err
 			return nil, err
 		}
 	}

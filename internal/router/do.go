@@ -45,7 +45,9 @@ import (
 // any candidate group can take an attempt, Do returns an *llmgate.Error with
 // Code llmgate.ENoHealthyDeployment naming route.Group, wrapping the last
 // attempt's error if there was one, with RetryAfter set to the time until
-// the first deployment can be tried again when that is known. An unknown
+// the first deployment can be tried again when that is known; when every
+// such deployment is only waiting out a rate limit (none is open), the code
+// is llmgate.ERateLimited instead, as the upstream's own 429 would be. An unknown
 // route.Group is an llmgate.EModelNotFound error, an unknown name in
 // route.Fallbacks an llmgate.EInvalidRequest error.
 //
@@ -294,12 +296,21 @@ func (r *Router) noHealthy(primary *pool, chain []*pool, now int64, last error) 
 		Message: fmt.Sprintf("no healthy deployment for model %q", primary.g.Name),
 		Err:     last,
 	}
+	limited := true // every deployment is out for a rate limit, none for failures
 	for _, p := range chain {
 		for _, m := range p.members {
+			if m.Deployment.open.Load() {
+				limited = false
+			}
 			if w, ok := m.Deployment.waitFor(now); ok && (e.RetryAfter == 0 || w < e.RetryAfter) {
 				e.RetryAfter = w
 			}
 		}
+	}
+	if limited && e.RetryAfter > 0 {
+		// The upstreams are well, only busy: say so, as a 429 would.
+		e.Code = llmgate.ERateLimited
+		e.Message = fmt.Sprintf("every deployment of model %q is rate limited", primary.g.Name)
 	}
 	return e
 }

@@ -136,13 +136,14 @@ func TestRateLimitCooldown(t *testing.T) {
 	}
 
 	// A new request to a group whose only deployment is cooling fails at
-	// once, saying when to come back.
+	// once as rate limited (the upstream is well, only busy), saying when to
+	// come back.
 	e.do("solo", func(*Member, AttemptInfo) error { return limited })
 	e.clock.Advance(4 * time.Second)
 	tried, err := e.do("solo", func(*Member, AttemptInfo) error { return nil })
 	var ge *llmgate.Error
-	if len(tried) != 0 || !errors.As(err, &ge) || ge.Code != llmgate.ENoHealthyDeployment || ge.RetryAfter != 6*time.Second {
-		t.Errorf("tried %v err %#v, want no attempt and no_healthy_deployment with RetryAfter 6s", tried, err)
+	if len(tried) != 0 || !errors.As(err, &ge) || ge.Code != llmgate.ERateLimited || ge.RetryAfter != 6*time.Second {
+		t.Errorf("tried %v err %#v, want no attempt and rate_limited with RetryAfter 6s", tried, err)
 	}
 }
 
