@@ -330,6 +330,21 @@ func route(group string, fallbacks []string, t llmgate.Timeouts, stream bool) ro
 	return r
 }
 
+// run is what every operation shares: find the group that serves
+// provider/model, have the router try its members, and record the request
+// in the ledger if it fails. On success the caller records it, with usage.
+func (s *Service) run(ctx context.Context, snap *snapshot, rec llmgate.Record, kind llmgate.ModelKind, fallbacks []string, t llmgate.Timeouts, stream bool,
+	as *attempts, try func(ctx context.Context, m *router.Member, a router.AttemptInfo) error) error {
+	group, err := snap.group(rec.Provider, rec.Model, kind)
+	if err == nil {
+		err = s.call(ctx, snap, route(group, fallbacks, t, stream), kind, as, try)
+	}
+	if err != nil {
+		s.record(rec, as, err, llmgate.Usage{}, nil)
+	}
+	return err
+}
+
 func unsupported(m *router.Member, what string) error {
 	return &llmgate.Error{Code: llmgate.EUnsupported, Provider: m.Provider, Message: "provider \"" + m.Provider + "\" does not support " + what}
 }
@@ -344,13 +359,8 @@ func (s *Service) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.
 	rec := base(ctx, llmgate.OpChat, req.Provider, req.Model, time.Now())
 	snap := s.snap.Load()
 	var as attempts
-	group, err := snap.group(req.Provider, req.Model, llmgate.KindChat)
-	if err != nil {
-		s.record(rec, &as, err, llmgate.Usage{}, nil)
-		return nil, err
-	}
 	var resp *llmgate.ChatResponse
-	err = s.call(ctx, snap, route(group, req.Fallbacks, req.Timeouts, false), llmgate.KindChat, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
+	err := s.run(ctx, snap, rec, llmgate.KindChat, req.Fallbacks, req.Timeouts, false, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
 		c, ok := m.Deployment.Target.(llmgate.Chatter)
 		if !ok {
 			return unsupported(m, "chat")
@@ -360,7 +370,6 @@ func (s *Service) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.
 		return err
 	})
 	if err != nil {
-		s.record(rec, &as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
 	resp.Served = served(&as)
@@ -388,13 +397,8 @@ func (s *Service) Embed(ctx context.Context, req *llmgate.EmbeddingRequest) (*ll
 	rec := base(ctx, llmgate.OpEmbedding, req.Provider, req.Model, time.Now())
 	snap := s.snap.Load()
 	var as attempts
-	group, err := snap.group(req.Provider, req.Model, llmgate.KindEmbedding)
-	if err != nil {
-		s.record(rec, &as, err, llmgate.Usage{}, nil)
-		return nil, err
-	}
 	var resp *llmgate.EmbeddingResponse
-	err = s.call(ctx, snap, route(group, nil, llmgate.Timeouts{}, false), llmgate.KindEmbedding, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
+	err := s.run(ctx, snap, rec, llmgate.KindEmbedding, nil, llmgate.Timeouts{}, false, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
 		e, ok := m.Deployment.Target.(llmgate.Embedder)
 		if !ok {
 			return unsupported(m, "embeddings")
@@ -406,7 +410,6 @@ func (s *Service) Embed(ctx context.Context, req *llmgate.EmbeddingRequest) (*ll
 		return err
 	})
 	if err != nil {
-		s.record(rec, &as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
 	resp.Served = served(&as)
@@ -424,13 +427,8 @@ func (s *Service) GenerateImage(ctx context.Context, req *llmgate.ImageRequest) 
 	rec := base(ctx, llmgate.OpImage, req.Provider, req.Model, time.Now())
 	snap := s.snap.Load()
 	var as attempts
-	group, err := snap.group(req.Provider, req.Model, llmgate.KindImage)
-	if err != nil {
-		s.record(rec, &as, err, llmgate.Usage{}, nil)
-		return nil, err
-	}
 	var resp *llmgate.ImageResponse
-	err = s.call(ctx, snap, route(group, nil, llmgate.Timeouts{}, false), llmgate.KindImage, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
+	err := s.run(ctx, snap, rec, llmgate.KindImage, nil, llmgate.Timeouts{}, false, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
 		g, ok := m.Deployment.Target.(llmgate.ImageGenerator)
 		if !ok {
 			return unsupported(m, "image generation")
@@ -442,7 +440,6 @@ func (s *Service) GenerateImage(ctx context.Context, req *llmgate.ImageRequest) 
 		return err
 	})
 	if err != nil {
-		s.record(rec, &as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
 	resp.Served = served(&as)

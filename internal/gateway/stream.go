@@ -23,12 +23,7 @@ func (s *Service) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llm
 	rec.Stream = true
 	snap := s.snap.Load()
 	ms := &meteredStream{s: s, rec: rec, snap: snap, req: req}
-	group, err := snap.group(req.Provider, req.Model, llmgate.KindChat)
-	if err != nil {
-		s.record(rec, &ms.as, err, llmgate.Usage{}, nil)
-		return nil, err
-	}
-	err = s.call(ctx, snap, route(group, req.Fallbacks, req.Timeouts, true), llmgate.KindChat, &ms.as, func(ctx context.Context, m *router.Member, a router.AttemptInfo) error {
+	err := s.run(ctx, snap, rec, llmgate.KindChat, req.Fallbacks, req.Timeouts, true, &ms.as, func(ctx context.Context, m *router.Member, a router.AttemptInfo) error {
 		cs, ok := m.Deployment.Target.(llmgate.ChatStreamer)
 		if !ok {
 			return unsupported(m, "streaming")
@@ -60,7 +55,6 @@ func (s *Service) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llm
 		return nil
 	})
 	if err != nil {
-		s.record(rec, &ms.as, err, llmgate.Usage{}, nil)
 		return nil, err
 	}
 	sv := served(&ms.as)
