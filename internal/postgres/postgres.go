@@ -39,6 +39,11 @@ var _ llmgate.LedgerStore = (*Store)(nil)
 // connection string, as pgx accepts; a search_path parameter selects the
 // schema) and applies the migrations it lacks.
 func Open(ctx context.Context, url string) (*Store, error) {
+	return open(ctx, url, math.MaxInt)
+}
+
+// open is Open applying the migrations up to version upTo only.
+func open(ctx context.Context, url string, upTo int) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's parse errors can quote the URL, password included.
@@ -49,7 +54,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	s := &Store{pool: pool}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, upTo); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
@@ -99,10 +104,11 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies the migrations that schema_migrations does not list,
-// each in its own transaction, while holding an advisory lock: a second
-// instance starting at the same time waits, then finds nothing to do.
-func (s *Store) migrate(ctx context.Context) (err error) {
+// migrate applies the migrations up to version upTo that
+// schema_migrations does not list, each in its own transaction, while
+// holding an advisory lock: a second instance starting at the same time
+// waits, then finds nothing to do.
+func (s *Store) migrate(ctx context.Context, upTo int) (err error) {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
@@ -138,7 +144,7 @@ func (s *Store) migrate(ctx context.Context) (err error) {
 		return fmt.Errorf("reading schema version: %w", err)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.version <= current || m.version > upTo {
 			continue
 		}
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
@@ -164,7 +170,8 @@ var columns = []string{
 	"latency_us", "upstream_latency_us", "status", "error_code",
 }
 
-// InsertRecords writes rs with one COPY, which is atomic.
+// InsertRecords writes rs with one COPY, which is atomic; the ledger's
+// trigger adds them to the usage rollups within it.
 func (s *Store) InsertRecords(ctx context.Context, rs []llmgate.Record) error {
 	if len(rs) == 0 {
 		return nil
@@ -215,69 +222,118 @@ var (
 	maxTime = time.Unix(0, math.MaxInt64)
 )
 
-// keyExpr is the SQL expression each grouping groups by. The day is the
-// floor of ts over a day, so that times before 1970 fall on the right day.
-var keyExpr = map[llmgate.UsageGroup]string{
-	llmgate.GroupClient:   "client_id",
-	llmgate.GroupUser:     "user_id",
-	llmgate.GroupModel:    "provider || '/' || model",
-	llmgate.GroupProvider: "provider",
-	llmgate.GroupDay:      "((ts - (((ts % 86400000000000) + 86400000000000) % 86400000000000)) / 86400000000000)::text",
+// The rollup buckets: the hourly tables count hours since the Unix epoch,
+// the daily ones days, both floored.
+const (
+	nanosPerHour = int64(time.Hour)
+	hoursPerDay  = 24
+)
+
+// keyExprs are the SQL expressions each grouping groups by, in the ledger,
+// an hourly rollup and a daily one. Days are floor divisions, so that times
+// before 1970 fall on the right day, written without overflow: PostgreSQL's
+// / truncates toward zero.
+var keyExprs = map[llmgate.UsageGroup]struct{ raw, hourly, daily string }{
+	llmgate.GroupClient:   {"client_id", "client_id", "client_id"},
+	llmgate.GroupUser:     {"user_id", "user_id", "user_id"},
+	llmgate.GroupModel:    {"provider || '/' || model", "provider || '/' || model", "provider || '/' || model"},
+	llmgate.GroupProvider: {"provider", "provider", "provider"},
+	llmgate.GroupDay: {
+		"(ts / 86400000000000 - (ts % 86400000000000 < 0)::int)::text",
+		"(bucket / 24 - (bucket % 24 < 0)::int)::text",
+		"bucket::text",
+	},
 }
 
-// Usage aggregates the records in [q.From, q.To) with SQL GROUP BY. A zero
-// From or To leaves that end of the range open. Rows are ordered by Key,
-// byte-wise (not in the database's collation). PostgreSQL sums BIGINT into
-// NUMERIC, so totals are exact; a group whose priced requests cost more
-// than Money holds (about 9.2 million units of the currency) fails with an
-// EInternal *llmgate.Error rather than a wrong total, and so does a group
-// whose priced requests mix currencies.
+// The columns each part of a usage query yields, from the ledger and from
+// a rollup. The ledger's rows are summed as the rollups sum them.
+const (
+	rawUsageColumns = `final::int AS requests, 1 AS attempts,
+		(final AND error_code <> '')::int AS errors,
+		CASE WHEN final THEN prompt_tokens ELSE 0 END AS prompt_tokens,
+		CASE WHEN final THEN completion_tokens ELSE 0 END AS completion_tokens,
+		CASE WHEN final THEN total_tokens ELSE 0 END AS total_tokens,
+		CASE WHEN final THEN cached_tokens ELSE 0 END AS cached_tokens,
+		CASE WHEN final THEN COALESCE(cost_total, 0) ELSE 0 END::numeric AS cost,
+		(final AND cost_total IS NOT NULL)::int AS priced,
+		(final AND cost_total IS NULL)::int AS unpriced,
+		COALESCE(currency, '') AS currency`
+	rollupUsageColumns = `requests, attempts, errors, prompt_tokens, completion_tokens, total_tokens,
+		cached_tokens, cost, priced, unpriced, currency`
+)
+
+// Usage aggregates the records in [q.From, q.To). A zero From or To leaves
+// that end of the range open. Whole days of the range are read from a daily
+// rollup, whole hours from an hourly one and the rest from the ledger, and
+// all are summed in one GROUP BY. Rows are ordered by Key, byte-wise (not in
+// the database's collation). Costs are summed as NUMERIC, so totals are
+// exact; a group whose priced requests cost more than Money holds (about
+// 9.2 million units of the currency) fails with an EInternal *llmgate.Error
+// rather than a wrong total, and so does a group whose priced requests mix
+// currencies.
 func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.UsageRow, error) {
-	key, ok := keyExpr[q.GroupBy]
+	keys, ok := keyExprs[q.GroupBy]
 	if !ok {
 		return nil, llmgate.Errorf(llmgate.EInvalidRequest, "unknown usage grouping %q", q.GroupBy)
 	}
-	conds := []string{"ts >= $1"}
-	from := int64(math.MinInt64)
+	first, last := int64(math.MinInt64), int64(math.MaxInt64)
 	if !q.From.IsZero() {
-		from = unixNano(q.From)
+		first = unixNano(q.From)
 	}
-	args := []any{from}
 	if !q.To.IsZero() {
-		args = append(args, unixNano(q.To))
-		conds = append(conds, fmt.Sprintf("ts < $%d", len(args)))
+		to := unixNano(q.To)
+		if to == math.MinInt64 {
+			return []llmgate.UsageRow{}, nil
+		}
+		last = to - 1
 	}
-	if q.ClientID != "" {
-		args = append(args, q.ClientID)
-		conds = append(conds, fmt.Sprintf("client_id = $%d", len(args)))
+	plan := planRange(first, last)
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
 	}
-	if q.UserID != "" {
-		args = append(args, q.UserID)
-		conds = append(conds, fmt.Sprintf("user_id = $%d", len(args)))
+	var parts []string
+	addParts := func(spans []span, selectFrom, column string) {
+		for _, sp := range spans {
+			part := selectFrom + " WHERE " + column + " >= " + arg(sp.first) + " AND " + column + " <= " + arg(sp.last)
+			if q.ClientID != "" {
+				part += " AND client_id = " + arg(q.ClientID)
+			}
+			if q.UserID != "" {
+				part += " AND user_id = " + arg(q.UserID)
+			}
+			parts = append(parts, part)
+		}
 	}
-	query := `SELECT ` + key + ` AS k,
-		COUNT(*) FILTER (WHERE final),
-		COUNT(*),
-		COUNT(*) FILTER (WHERE final AND error_code <> ''),
-		COALESCE(SUM(prompt_tokens) FILTER (WHERE final), 0)::bigint,
-		COALESCE(SUM(completion_tokens) FILTER (WHERE final), 0)::bigint,
-		COALESCE(SUM(total_tokens) FILTER (WHERE final), 0)::bigint,
-		COALESCE(SUM(cached_tokens) FILTER (WHERE final), 0)::bigint,
-		(SUM(cost_total) FILTER (WHERE final))::text,
-		COUNT(*) FILTER (WHERE final AND cost_total IS NULL),
-		MIN(currency) FILTER (WHERE final AND cost_total IS NOT NULL),
-		MAX(currency) FILTER (WHERE final AND cost_total IS NOT NULL)
-		FROM ledger WHERE ` + strings.Join(conds, " AND ") + ` GROUP BY k`
+	// Queries that neither group nor filter by user read the rollups that
+	// sum all users, which have far fewer rows.
+	hourly, daily := "usage_hourly", "usage_daily"
+	if q.GroupBy != llmgate.GroupUser && q.UserID == "" {
+		hourly, daily = "usage_hourly_all_users", "usage_daily_all_users"
+	}
+	addParts(plan.raw, "SELECT "+keys.raw+" AS k, "+rawUsageColumns+" FROM ledger", "ts")
+	addParts(plan.hours, "SELECT "+keys.hourly+" AS k, "+rollupUsageColumns+" FROM "+hourly, "bucket")
+	addParts(plan.days, "SELECT "+keys.daily+" AS k, "+rollupUsageColumns+" FROM "+daily, "bucket")
+	out := []llmgate.UsageRow{}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	query := `SELECT k, SUM(requests)::bigint, SUM(attempts)::bigint, SUM(errors)::bigint,
+		SUM(prompt_tokens)::bigint, SUM(completion_tokens)::bigint, SUM(total_tokens)::bigint,
+		SUM(cached_tokens)::bigint, SUM(cost)::text, SUM(unpriced)::bigint,
+		MIN(currency) FILTER (WHERE priced > 0),
+		MAX(currency) FILTER (WHERE priced > 0)
+		FROM (` + strings.Join(parts, " UNION ALL ") + `) AS parts GROUP BY k`
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: usage: %w", err)
 	}
 	defer rows.Close()
-	out := []llmgate.UsageRow{}
 	for rows.Next() {
 		var (
 			r              llmgate.UsageRow
-			cost           *string
+			cost           string
 			curMin, curMax *string
 		)
 		if err := rows.Scan(&r.Key, &r.Requests, &r.Attempts, &r.Errors,
@@ -292,15 +348,13 @@ func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.Usag
 			}
 			r.Key = time.Unix(day*86400, 0).UTC().Format(time.DateOnly)
 		}
-		if cost != nil {
-			// The sum of picodollars is an integer; ParseInt fails exactly
-			// when it leaves Money's range.
-			v, err := strconv.ParseInt(*cost, 10, 64)
-			if err != nil {
-				return nil, costOverflow(r.Key, err)
-			}
-			r.Cost = llmgate.Money(v)
+		// The sum of picodollars is an integer; ParseInt fails exactly when
+		// it leaves Money's range.
+		v, err := strconv.ParseInt(cost, 10, 64)
+		if err != nil {
+			return nil, costOverflow(r.Key, err)
 		}
+		r.Cost = llmgate.Money(v)
 		if deref(curMin) != deref(curMax) {
 			return nil, mixedCurrencies(r.Key, deref(curMin), deref(curMax))
 		}

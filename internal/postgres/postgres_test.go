@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -105,8 +106,8 @@ func TestReopenKeepsRowsAndMigratesOnce(t *testing.T) {
 	if len(rows) != 1 || rows[0].Requests != 2 || rows[0].Cost != 84 {
 		t.Errorf("after reopen Usage = %+v, want 2 requests costing 84", rows)
 	}
-	if n := countMigrations(t, u); n != 1 {
-		t.Errorf("schema_migrations has %d rows, want 1", n)
+	if got, want := countMigrations(t, u), embeddedMigrations(t); got != want {
+		t.Errorf("schema_migrations has %d rows, want %d (one per migration)", got, want)
 	}
 }
 
@@ -120,6 +121,16 @@ func countMigrations(t *testing.T, u string) int {
 	defer conn.Close(ctx)
 	var n int
 	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// embeddedMigrations counts the migrations the package embeds.
+func embeddedMigrations(t *testing.T) int {
+	t.Helper()
+	n, err := postgres.EmbeddedMigrations()
+	if err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -146,8 +157,8 @@ func TestConcurrentOpen(t *testing.T) {
 			t.Errorf("concurrent Open: %v", err)
 		}
 	}
-	if got := countMigrations(t, u); got != 1 {
-		t.Errorf("schema_migrations has %d rows, want 1", got)
+	if got, want := countMigrations(t, u), embeddedMigrations(t); got != want {
+		t.Errorf("schema_migrations has %d rows, want %d (one per migration)", got, want)
 	}
 	s := mustOpen(t, u)
 	rows, err := s.Usage(context.Background(), llmgate.UsageQuery{GroupBy: llmgate.GroupUser})
@@ -169,5 +180,116 @@ func TestOpenBadURL(t *testing.T) {
 	}
 	if got := err.Error(); strings.Contains(got, "hunter2") {
 		t.Errorf("Open error leaks the password: %s", got)
+	}
+}
+
+// TestMigrationBackfillsRollups opens a schema at version 1, whose ledger
+// has records but no rollups, with the current code: the migration must
+// build the rollups from the ledger, and later inserts add to them.
+func TestMigrationBackfillsRollups(t *testing.T) {
+	u := testSchemaURL(t)
+	ctx := context.Background()
+	const seed = 7
+	rs := ledgertest.RandomRecords(seed, 2000)
+	old, err := postgres.OpenAtVersion(ctx, u, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 1500; i += 500 {
+		if err := old.InsertRecords(ctx, rs[i:i+500]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	s := mustOpen(t, u)
+	ledgertest.CheckRandomQueries(t, s, rs[:1500], seed)
+	if err := s.InsertRecords(ctx, rs[1500:]); err != nil {
+		t.Fatal(err)
+	}
+	ledgertest.CheckRandomQueries(t, s, rs, seed+1)
+	// Opening again runs no migration: the rollups are not built twice.
+	mustOpen(t, u).Close()
+	ledgertest.CheckRandomQueries(t, s, rs, seed+2)
+}
+
+func benchRecords(n int) []llmgate.Record {
+	rs := make([]llmgate.Record, n)
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range rs {
+		rs[i] = llmgate.Record{
+			Time:          base.Add(time.Duration(i) * 2600 * time.Millisecond), // 1M rows span ~30 days
+			CorrelationID: fmt.Sprintf("%08d-0000-4000-8000-000000000000", i/2),
+			ClientID:      fmt.Sprintf("client-%d", i%20),
+			UserID:        fmt.Sprintf("user-%d", i%1000),
+			Operation:     llmgate.OpChat, API: "native",
+			Provider: fmt.Sprintf("provider-%d", i%4), Model: fmt.Sprintf("model-%d", i%10),
+			Deployment: "eastus", Attempt: 1 + i%2, Final: i%2 == 1,
+			Usage:   llmgate.Usage{PromptTokens: 100, CompletionTokens: 50, TotalTokens: 150},
+			Latency: 800 * time.Millisecond, UpstreamLatency: 700 * time.Millisecond, Status: 200,
+		}
+		if i%10 != 0 {
+			rs[i].Cost = &llmgate.Cost{Currency: "USD", Input: 300_000_000, Output: 600_000_000, Total: 900_000_000}
+		}
+	}
+	return rs
+}
+
+func BenchmarkInsertBatch(b *testing.B) {
+	s := mustOpen(b, testSchemaURL(b))
+	rs := benchRecords(256)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.InsertRecords(ctx, rs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rs)), "ns/row")
+}
+
+// BenchmarkUsage1M times Usage over a million-row ledger, for each grouping
+// over the whole range, over 30 days not aligned to hours, over one day,
+// and with a client filter.
+func BenchmarkUsage1M(b *testing.B) {
+	if testing.Short() {
+		b.Skip("skipping the million-row ledger under -short")
+	}
+	const n = 1_000_000
+	s := mustOpen(b, testSchemaURL(b))
+	ctx := context.Background()
+	rs := benchRecords(n)
+	start := time.Now()
+	for i := 0; i < n; i += 10_000 {
+		if err := s.InsertRecords(ctx, rs[i:i+10_000]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("inserted %d rows in %v", n, time.Since(start))
+	base := rs[0].Time
+	ranges := []struct {
+		name     string
+		from, to time.Time
+		client   string
+	}{
+		{"all", base, base.Add(31 * 24 * time.Hour), ""},
+		{"30d-unaligned", base.Add(90*time.Minute + 7), base.Add(30*24*time.Hour + 90*time.Minute + 7), ""},
+		{"day", base.Add(10 * 24 * time.Hour), base.Add(11 * 24 * time.Hour), ""},
+		{"client", base, base.Add(31 * 24 * time.Hour), "client-7"},
+	}
+	for _, r := range ranges {
+		for _, g := range []llmgate.UsageGroup{llmgate.GroupClient, llmgate.GroupUser, llmgate.GroupModel, llmgate.GroupProvider, llmgate.GroupDay} {
+			b.Run(r.name+"/"+string(g), func(b *testing.B) {
+				q := llmgate.UsageQuery{From: r.from, To: r.to, GroupBy: g, ClientID: r.client}
+				for b.Loop() {
+					rows, err := s.Usage(ctx, q)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(rows) == 0 {
+						b.Fatal("no rows")
+					}
+				}
+			})
+		}
 	}
 }

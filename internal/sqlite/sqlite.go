@@ -52,6 +52,11 @@ var _ llmgate.LedgerStore = (*Store)(nil)
 // directory when missing, and applies the migrations it lacks. The path
 // MemoryPath (":memory:") opens a private in-memory database, for tests.
 func Open(path string) (*Store, error) {
+	return open(path, math.MaxInt)
+}
+
+// open is Open applying the migrations up to version upTo only.
+func open(path string, upTo int) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty path")
 	}
@@ -82,7 +87,7 @@ func Open(path string) (*Store, error) {
 		db.SetMaxIdleConns(4)
 	}
 	s := &Store{db: db}
-	if err := s.migrate(context.Background()); err != nil {
+	if err := s.migrate(context.Background(), upTo); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
@@ -133,10 +138,10 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies, in one transaction, the migrations that
-// schema_migrations does not list. The transaction takes the write lock at
-// BEGIN, so two processes opening the same file apply them once.
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies, in one transaction, the migrations up to version upTo
+// that schema_migrations does not list. The transaction takes the write
+// lock at BEGIN, so two processes opening the same file apply them once.
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
@@ -157,7 +162,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("reading schema version: %w", err)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.version <= current || m.version > upTo {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
@@ -205,7 +210,8 @@ func insertSQL(n int) string {
 
 var insertManySQL = insertSQL(rowsPerInsert)
 
-// InsertRecords writes rs in one transaction.
+// InsertRecords writes rs, and adds them to the usage rollups, in one
+// transaction.
 func (s *Store) InsertRecords(ctx context.Context, rs []llmgate.Record) error {
 	if len(rs) == 0 {
 		return nil
@@ -215,11 +221,25 @@ func (s *Store) InsertRecords(ctx context.Context, rs []llmgate.Record) error {
 		return fmt.Errorf("sqlite: inserting %d records: %w", len(rs), err)
 	}
 	defer tx.Rollback()
+	if err := insertLedger(ctx, tx, rs); err != nil {
+		return fmt.Errorf("sqlite: inserting %d records: %w", len(rs), err)
+	}
+	if err := upsertRollups(ctx, tx, rollUp(rs)); err != nil {
+		return fmt.Errorf("sqlite: inserting %d records: %w", len(rs), err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: committing records: %w", err)
+	}
+	return nil
+}
+
+// insertLedger writes rs to the ledger table within tx.
+func insertLedger(ctx context.Context, tx *sql.Tx, rs []llmgate.Record) error {
 	args := make([]any, 0, rowsPerInsert*numColumns)
 	if len(rs) >= rowsPerInsert {
 		stmt, err := tx.PrepareContext(ctx, insertManySQL)
 		if err != nil {
-			return fmt.Errorf("sqlite: inserting %d records: %w", len(rs), err)
+			return err
 		}
 		defer stmt.Close()
 		for len(rs) >= rowsPerInsert {
@@ -228,7 +248,7 @@ func (s *Store) InsertRecords(ctx context.Context, rs []llmgate.Record) error {
 				args = appendRecordArgs(args, &rs[i])
 			}
 			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("sqlite: inserting records: %w", err)
+				return err
 			}
 			rs = rs[rowsPerInsert:]
 		}
@@ -239,11 +259,8 @@ func (s *Store) InsertRecords(ctx context.Context, rs []llmgate.Record) error {
 			args = appendRecordArgs(args, &rs[i])
 		}
 		if _, err := tx.ExecContext(ctx, insertSQL(len(rs)), args...); err != nil {
-			return fmt.Errorf("sqlite: inserting records: %w", err)
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: committing records: %w", err)
 	}
 	return nil
 }
@@ -285,63 +302,122 @@ var (
 	maxTime = time.Unix(0, math.MaxInt64)
 )
 
-const nanosPerDay = int64(24 * time.Hour)
-
-// keyExpr is the SQL expression each grouping groups by. The day is the
-// floor of ts over a day, so that times before 1970 fall on the right day.
-var keyExpr = map[llmgate.UsageGroup]string{
-	llmgate.GroupClient:   "client_id",
-	llmgate.GroupUser:     "user_id",
-	llmgate.GroupModel:    "provider || '/' || model",
-	llmgate.GroupProvider: "provider",
-	llmgate.GroupDay:      "(ts - (((ts % 86400000000000) + 86400000000000) % 86400000000000)) / 86400000000000",
+// keyExprs are the SQL expressions each grouping groups by, in the ledger,
+// usage_hourly and usage_daily. Days are floor divisions, so that times
+// before 1970 fall on the right day, written without overflow: SQLite's /
+// truncates toward zero.
+var keyExprs = map[llmgate.UsageGroup]struct{ raw, hourly, daily string }{
+	llmgate.GroupClient:   {"client_id", "client_id", "client_id"},
+	llmgate.GroupUser:     {"user_id", "user_id", "user_id"},
+	llmgate.GroupModel:    {"provider || '/' || model", "provider || '/' || model", "provider || '/' || model"},
+	llmgate.GroupProvider: {"provider", "provider", "provider"},
+	llmgate.GroupDay: {
+		"ts / 86400000000000 - (ts % 86400000000000 < 0)",
+		"bucket / 24 - (bucket % 24 < 0)",
+		"bucket",
+	},
 }
 
-// Usage aggregates the records in [q.From, q.To) with SQL GROUP BY. A zero
-// From or To leaves that end of the range open. Rows are ordered by Key,
-// byte-wise. A group whose priced requests cost more than Money holds
-// (about 9.2 million units of the currency) fails with an EInternal
-// *llmgate.Error rather than a wrong total, since SQLite's SUM stops at
-// int64; so does a group whose priced requests mix currencies.
+// The columns each part of a usage query yields, from the ledger and from
+// a rollup. The ledger's rows are summed as the rollups sum them.
+const (
+	rawUsageColumns = `final AS requests, 1 AS attempts,
+		(final = 1 AND error_code <> '') AS errors,
+		CASE WHEN final = 1 THEN prompt_tokens ELSE 0 END AS prompt_tokens,
+		CASE WHEN final = 1 THEN completion_tokens ELSE 0 END AS completion_tokens,
+		CASE WHEN final = 1 THEN total_tokens ELSE 0 END AS total_tokens,
+		CASE WHEN final = 1 THEN cached_tokens ELSE 0 END AS cached_tokens,
+		CASE WHEN final = 1 AND cost_total IS NOT NULL THEN cost_total >> 32 ELSE 0 END AS cost_hi,
+		CASE WHEN final = 1 AND cost_total IS NOT NULL THEN cost_total & 4294967295 ELSE 0 END AS cost_lo,
+		(final = 1 AND cost_total IS NOT NULL) AS priced,
+		(final = 1 AND cost_total IS NULL) AS unpriced,
+		COALESCE(currency, '') AS currency`
+	rollupUsageColumns = `requests, attempts, errors, prompt_tokens, completion_tokens, total_tokens,
+		cached_tokens, cost_hi, cost_lo, priced, unpriced, currency`
+)
+
+// Usage aggregates the records in [q.From, q.To). A zero From or To leaves
+// that end of the range open. Whole days of the range are read from
+// a daily rollup, whole hours from an hourly one and the rest from the ledger,
+// and all are summed in one GROUP BY. Rows are ordered by Key, byte-wise. A
+// group whose priced requests cost more than Money holds (about 9.2 million
+// units of the currency) fails with an EInternal *llmgate.Error rather than
+// a wrong total; so does a group whose priced requests mix currencies.
 func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.UsageRow, error) {
-	key, ok := keyExpr[q.GroupBy]
+	keys, ok := keyExprs[q.GroupBy]
 	if !ok {
 		return nil, llmgate.Errorf(llmgate.EInvalidRequest, "unknown usage grouping %q", q.GroupBy)
 	}
-	where, args := whereClause(q)
-	query := `SELECT ` + key + ` AS k,
-		SUM(final),
-		COUNT(*),
-		SUM(CASE WHEN final = 1 AND error_code <> '' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN final = 1 THEN prompt_tokens ELSE 0 END),
-		SUM(CASE WHEN final = 1 THEN completion_tokens ELSE 0 END),
-		SUM(CASE WHEN final = 1 THEN total_tokens ELSE 0 END),
-		SUM(CASE WHEN final = 1 THEN cached_tokens ELSE 0 END),
-		SUM(CASE WHEN final = 1 THEN cost_total END),
-		SUM(CASE WHEN final = 1 AND cost_total IS NULL THEN 1 ELSE 0 END),
-		MIN(CASE WHEN final = 1 AND cost_total IS NOT NULL THEN currency END),
-		MAX(CASE WHEN final = 1 AND cost_total IS NOT NULL THEN currency END)
-		FROM ledger ` + where + ` GROUP BY k`
+	first, last := int64(math.MinInt64), int64(math.MaxInt64)
+	if !q.From.IsZero() {
+		first = unixNano(q.From)
+	}
+	if !q.To.IsZero() {
+		to := unixNano(q.To)
+		if to == math.MinInt64 {
+			return []llmgate.UsageRow{}, nil
+		}
+		last = to - 1
+	}
+	plan := planRange(first, last)
+	var filter string
+	var filterArgs []any
+	if q.ClientID != "" {
+		filter += " AND client_id = ?"
+		filterArgs = append(filterArgs, q.ClientID)
+	}
+	if q.UserID != "" {
+		filter += " AND user_id = ?"
+		filterArgs = append(filterArgs, q.UserID)
+	}
+	var parts []string
+	var args []any
+	addParts := func(spans []span, selectFrom, column string) {
+		for _, sp := range spans {
+			parts = append(parts, selectFrom+" WHERE "+column+" >= ? AND "+column+" <= ?"+filter)
+			args = append(append(args, sp.first, sp.last), filterArgs...)
+		}
+	}
+	// Queries that neither group nor filter by user read the rollups that
+	// sum all users, which have far fewer rows.
+	hourly, daily := "usage_hourly", "usage_daily"
+	if q.GroupBy != llmgate.GroupUser && q.UserID == "" {
+		hourly, daily = "usage_hourly_all_users", "usage_daily_all_users"
+	}
+	addParts(plan.raw, "SELECT "+keys.raw+" AS k, "+rawUsageColumns+" FROM ledger", "ts")
+	addParts(plan.hours, "SELECT "+keys.hourly+" AS k, "+rollupUsageColumns+" FROM "+hourly, "bucket")
+	addParts(plan.days, "SELECT "+keys.daily+" AS k, "+rollupUsageColumns+" FROM "+daily, "bucket")
+	out := []llmgate.UsageRow{}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	query := `SELECT k, SUM(requests), SUM(attempts), SUM(errors),
+		SUM(prompt_tokens), SUM(completion_tokens), SUM(total_tokens), SUM(cached_tokens),
+		SUM(cost_hi), SUM(cost_lo), SUM(unpriced),
+		MIN(CASE WHEN priced > 0 THEN currency END),
+		MAX(CASE WHEN priced > 0 THEN currency END)
+		FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY k`
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, s.usageError(ctx, q, err)
+		return nil, fmt.Errorf("sqlite: usage: %w", err)
 	}
 	defer rows.Close()
-	out := []llmgate.UsageRow{}
 	for rows.Next() {
 		var (
 			r              llmgate.UsageRow
 			k              any
-			cost           sql.NullInt64
+			costHi, costLo int64
 			curMin, curMax sql.NullString
 		)
 		if err := rows.Scan(&k, &r.Requests, &r.Attempts, &r.Errors,
 			&r.PromptTokens, &r.CompletionTokens, &r.TotalTokens, &r.CachedTokens,
-			&cost, &r.Unpriced, &curMin, &curMax); err != nil {
+			&costHi, &costLo, &r.Unpriced, &curMin, &curMax); err != nil {
 			return nil, fmt.Errorf("sqlite: reading usage: %w", err)
 		}
 		r.Key = formatKey(q.GroupBy, k)
-		r.Cost = llmgate.Money(cost.Int64)
+		if r.Cost, ok = joinCost(costHi, costLo); !ok {
+			return nil, costOverflow(r.Key)
+		}
 		if curMin.String != curMax.String {
 			return nil, mixedCurrencies(r.Key, curMin.String, curMax.String)
 		}
@@ -349,33 +425,10 @@ func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.Usag
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.usageError(ctx, q, err)
+		return nil, fmt.Errorf("sqlite: usage: %w", err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
-}
-
-// whereClause is the WHERE clause of q, with its arguments.
-func whereClause(q llmgate.UsageQuery) (string, []any) {
-	conds := []string{"ts >= ?"}
-	from := int64(math.MinInt64)
-	if !q.From.IsZero() {
-		from = unixNano(q.From)
-	}
-	args := []any{from}
-	if !q.To.IsZero() {
-		conds = append(conds, "ts < ?")
-		args = append(args, unixNano(q.To))
-	}
-	if q.ClientID != "" {
-		conds = append(conds, "client_id = ?")
-		args = append(args, q.ClientID)
-	}
-	if q.UserID != "" {
-		conds = append(conds, "user_id = ?")
-		args = append(args, q.UserID)
-	}
-	return "WHERE " + strings.Join(conds, " AND "), args
 }
 
 // formatKey turns a grouping value into a UsageRow key.
@@ -396,34 +449,13 @@ func formatKey(g llmgate.UsageGroup, k any) string {
 	return fmt.Sprint(k)
 }
 
-// usageError explains a failed usage query. SQLite's SUM fails on int64
-// overflow; TOTAL sums in floating point and cannot, so it tells whether a
-// group's cost left Money's range, without reading the error's text.
-func (s *Store) usageError(ctx context.Context, q llmgate.UsageQuery, err error) error {
-	where, args := whereClause(q)
-	check := `SELECT ` + keyExpr[q.GroupBy] + ` AS k,
-		TOTAL(CASE WHEN final = 1 THEN cost_total END) AS t
-		FROM ledger ` + where + ` GROUP BY k HAVING ABS(t) >= 9.2e18 LIMIT 1`
-	var k any
-	var total float64
-	switch cerr := s.db.QueryRowContext(ctx, check, args...).Scan(&k, &total); {
-	case cerr == nil:
-		return costOverflow(formatKey(q.GroupBy, k), err)
-	case errors.Is(cerr, sql.ErrNoRows):
-	default:
-		err = errors.Join(err, cerr)
-	}
-	return fmt.Errorf("sqlite: usage: %w", err)
-}
-
 // costOverflow is the error for a group whose cost total does not fit in
 // Money.
-func costOverflow(key string, err error) error {
+func costOverflow(key string) error {
 	return &llmgate.Error{
 		Code: llmgate.EInternal,
 		Message: fmt.Sprintf("the cost total of usage group %q exceeds the range of Money (about 9.2 million); "+
 			"query a shorter time range", key),
-		Err: err,
 	}
 }
 

@@ -76,8 +76,8 @@ func TestReopenKeepsRowsAndMigratesOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := migrationsApplied(t, path); n != 1 {
-		t.Errorf("schema_migrations has %d rows, want 1", n)
+	if n, want := migrationsApplied(t, path), embeddedMigrations(t); n != want {
+		t.Errorf("schema_migrations has %d rows, want %d (one per migration)", n, want)
 	}
 }
 
@@ -85,6 +85,16 @@ func TestReopenKeepsRowsAndMigratesOnce(t *testing.T) {
 func migrationsApplied(t *testing.T, path string) int {
 	t.Helper()
 	n, err := sqlite.MigrationsApplied(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// embeddedMigrations counts the migrations the package embeds.
+func embeddedMigrations(t *testing.T) int {
+	t.Helper()
+	n, err := sqlite.EmbeddedMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,6 +197,9 @@ func BenchmarkUsage1M(b *testing.B) {
 		client   string
 	}{
 		{"all", base, base.Add(31 * 24 * time.Hour), ""},
+		// The shape of GET /v1/usage's default, the last 30 days up to now:
+		// both ends fall inside an hour and a day.
+		{"30d-unaligned", base.Add(90*time.Minute + 7), base.Add(30*24*time.Hour + 90*time.Minute + 7), ""},
 		{"day", base.Add(10 * 24 * time.Hour), base.Add(11 * 24 * time.Hour), ""},
 		{"client", base, base.Add(31 * 24 * time.Hour), "client-7"},
 	}
@@ -206,4 +219,32 @@ func BenchmarkUsage1M(b *testing.B) {
 			})
 		}
 	}
+}
+
+// TestMigrationBackfillsRollups opens a database at schema version 1, whose
+// ledger has records but no rollups, with the current code: the migration
+// must build the rollups from the ledger, and later inserts add to them.
+func TestMigrationBackfillsRollups(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	ctx := context.Background()
+	const seed = 7
+	rs := ledgertest.RandomRecords(seed, 2000)
+	old, err := sqlite.OpenAtVersion(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 1500; i += 500 {
+		if err := old.InsertLedgerOnly(ctx, rs[i:i+500]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := mustOpen(t, path)
+	ledgertest.CheckRandomQueries(t, s, rs[:1500], seed)
+	if err := s.InsertRecords(ctx, rs[1500:]); err != nil {
+		t.Fatal(err)
+	}
+	ledgertest.CheckRandomQueries(t, s, rs, seed+1)
 }

@@ -44,6 +44,10 @@ func Run(t *testing.T, open func(t *testing.T) llmgate.LedgerStore) {
 	t.Run("BigBatch", func(t *testing.T) { testBigBatch(t, open(t)) })
 	t.Run("HostileStrings", func(t *testing.T) { testHostileStrings(t, open(t)) })
 	t.Run("UnknownGrouping", func(t *testing.T) { testUnknownGrouping(t, open(t)) })
+	t.Run("RollupEdges", func(t *testing.T) { testRollupEdges(t, open(t)) })
+	t.Run("SameBucketManyBatches", func(t *testing.T) { testSameBucketManyBatches(t, open(t)) })
+	t.Run("MixedCurrenciesAcrossBuckets", func(t *testing.T) { testMixedCurrenciesAcrossBuckets(t, open(t)) })
+	t.Run("Random", func(t *testing.T) { testRandom(t, open(t)) })
 	t.Run("UseAfterClose", func(t *testing.T) { testUseAfterClose(t, open(t)) })
 }
 
@@ -380,6 +384,23 @@ func testMixedCurrencies(t *testing.T, s llmgate.LedgerStore) {
 	if rows, err := s.Usage(context.Background(), wide(llmgate.GroupClient)); err == nil {
 		t.Errorf("Usage summing USD and EUR = %+v, want an error", rows)
 	}
+}
+
+func testMixedCurrenciesAcrossBuckets(t *testing.T, s llmgate.LedgerStore) {
+	// One currency in a whole hour, the other in a partial one, so that a
+	// store reading them from different tables must still see both.
+	rs := []llmgate.Record{
+		{Time: t0, ClientID: "c", Provider: "p", Model: "m", Attempt: 1, Final: true, Cost: usd(5)},
+		{Time: t0.Add(90 * time.Minute), ClientID: "c", Provider: "p", Model: "m", Attempt: 1, Final: true,
+			Cost: &llmgate.Cost{Currency: "EUR", Total: 7}},
+	}
+	insert(t, s, rs)
+	q := llmgate.UsageQuery{From: t0, To: t0.Add(100 * time.Minute), GroupBy: llmgate.GroupClient}
+	if rows, err := s.Usage(context.Background(), q); err == nil {
+		t.Errorf("Usage summing USD and EUR = %+v, want an error", rows)
+	}
+	q.To = t0.Add(time.Hour)
+	check(t, s, q, Expected(rs, q))
 }
 
 func testBigBatch(t *testing.T, s llmgate.LedgerStore) {
