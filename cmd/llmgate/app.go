@@ -324,7 +324,7 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	go a.watch(watchCtx)
+	a.watch(watchCtx)
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(ln) }()
@@ -357,34 +357,43 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	return serveErr
 }
 
-// watch reloads the catalog on SIGHUP and when the config file changes.
+// watch reloads the catalog on SIGHUP and when the config file changes. It
+// arms both before it returns, so that a change made once the server is
+// ready is never missed, and reloads from a goroutine of its own.
 func (a *app) watch(ctx context.Context) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	changed := make(chan struct{}, 1)
 	if a.cfg.File != "" {
-		go func() {
-			err := config.Watch(ctx, a.cfg.File, func() {
-				select {
-				case changed <- struct{}{}:
-				default:
+		w, err := config.NewWatcher(a.cfg.File)
+		if err != nil {
+			a.log.Warn("not watching the config file", slog.String("file", a.cfg.File), slog.String("error", err.Error()))
+		} else {
+			go func() {
+				err := w.Run(ctx, func() {
+					select {
+					case changed <- struct{}{}:
+					default:
+					}
+				})
+				if err != nil && ctx.Err() == nil {
+					a.log.Warn("stopped watching the config file", slog.String("file", a.cfg.File), slog.String("error", err.Error()))
 				}
-			})
-			if err != nil && ctx.Err() == nil {
-				a.log.Warn("not watching the config file", slog.String("file", a.cfg.File), slog.String("error", err.Error()))
-			}
-		}()
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-		case <-changed:
+			}()
 		}
-		a.reloadCatalog()
 	}
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+			case <-changed:
+			}
+			a.reloadCatalog()
+		}
+	}()
 }
 
 func (a *app) reloadCatalog() {

@@ -21,18 +21,43 @@ const watchDebounce = 200 * time.Millisecond
 // Watch's goroutine, never concurrently with itself. Watch returns nil when
 // ctx is done, or an error when the watch cannot be set up or fails.
 func Watch(ctx context.Context, path string, onChange func()) error {
+	w, err := NewWatcher(path)
+	if err != nil {
+		return err
+	}
+	return w.Run(ctx, onChange)
+}
+
+// Watcher watches one config file. NewWatcher arms it, so that a change made
+// after NewWatcher returns is never missed; Run reports the changes.
+type Watcher struct {
+	path string
+	abs  string
+	w    *fsnotify.Watcher
+}
+
+// NewWatcher starts watching the file at path.
+func NewWatcher(path string) (*Watcher, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return fmt.Errorf("watching %s: %w", path, err)
+		return nil, fmt.Errorf("watching %s: %w", path, err)
 	}
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watching %s: %w", path, err)
+		return nil, fmt.Errorf("watching %s: %w", path, err)
 	}
-	defer w.Close()
 	if err := w.Add(filepath.Dir(abs)); err != nil {
-		return fmt.Errorf("watching %s: %w", path, err)
+		w.Close()
+		return nil, fmt.Errorf("watching %s: %w", path, err)
 	}
+	return &Watcher{path: path, abs: abs, w: w}, nil
+}
+
+// Run calls onChange as Watch does, until ctx is done; it then releases the
+// watch.
+func (wt *Watcher) Run(ctx context.Context, onChange func()) error {
+	w, abs, path := wt.w, wt.abs, wt.path
+	defer w.Close()
 
 	timer := time.NewTimer(watchDebounce)
 	timer.Stop()
