@@ -14,13 +14,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // DefaultBaseURL is the API's base URL as the official SDKs mean it: the
@@ -41,9 +41,6 @@ const DefaultMaxResponseBytes = 32 << 20
 // DefaultMaxTokens is the max_tokens sent, when a request sets none and
 // Config.DefaultMaxTokens is zero. The API requires the field.
 const DefaultMaxTokens = 4096
-
-// maxErrorBodyBytes bounds an error answer's body; real ones are small.
-const maxErrorBodyBytes = 1 << 20
 
 // Config configures a Client. Its zero value talks to the Anthropic API
 // without a key.
@@ -102,7 +99,7 @@ func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		// The parse error quotes the URL, which may hold credentials.
-		return nil, fmt.Errorf("%w: %w", ErrBaseURL, stripURL(err))
+		return nil, fmt.Errorf("%w: %w", ErrBaseURL, transport.StripURL(err))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || u.RawQuery != "" {
 		return nil, ErrBaseURL
@@ -171,13 +168,13 @@ func (c *Client) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.C
 		return nil, err
 	}
 	defer resp.Body.Close()
-	data, err := readLimited(resp.Body, resp.ContentLength, c.maxBody)
-	if errors.Is(err, errTooLarge) {
+	data, err := transport.ReadLimited(resp.Body, resp.ContentLength, c.maxBody)
+	if errors.Is(err, transport.ErrTooLarge) {
 		return nil, c.fail(&llmgate.Error{Code: llmgate.EUpstreamBadResponse, UpstreamStatus: resp.StatusCode,
 			Message: fmt.Sprintf("the provider's answer is larger than %d bytes", c.maxBody), Err: err})
 	}
 	if err != nil {
-		return nil, c.fail(transportError(ctx, c.name, "reading response", err))
+		return nil, c.fail(transport.Error(ctx, c.name, "reading response", err))
 	}
 	r, err := decodeResponse(data)
 	if err != nil {
@@ -212,19 +209,19 @@ func (c *Client) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llmg
 func (c *Client) send(ctx context.Context, body []byte, accept string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return nil, c.fail(&llmgate.Error{Code: llmgate.EInternal, Message: "the provider's address is invalid", Err: stripURL(err)})
+		return nil, c.fail(&llmgate.Error{Code: llmgate.EInternal, Message: "the provider's address is invalid", Err: transport.StripURL(err)})
 	}
 	req.Header = c.header.Clone()
 	req.Header.Set("Accept", accept)
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, c.fail(transportError(ctx, c.name, "sending request", err))
+		return nil, c.fail(transport.Error(ctx, c.name, "sending request", err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		data, err := readLimited(resp.Body, resp.ContentLength, maxErrorBodyBytes)
-		if err != nil && !errors.Is(err, errTooLarge) {
-			return nil, c.fail(transportError(ctx, c.name, "reading error response", err))
+		data, err := transport.ReadErrorBody(resp)
+		if err != nil {
+			return nil, c.fail(transport.Error(ctx, c.name, "reading error response", err))
 		}
 		return nil, c.fail(httpError(c.name, resp.StatusCode, resp.Header, data))
 	}
@@ -233,25 +230,3 @@ func (c *Client) send(ctx context.Context, body []byte, accept string) (*http.Re
 
 // fail removes the API key from err's text and names the provider.
 func (c *Client) fail(err error) error { return scrub(err, c.name, c.secret) }
-
-var errTooLarge = errors.New("response body exceeds the size limit")
-
-// readLimited reads r to its end, failing with errTooLarge past limit bytes.
-func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
-	if contentLength > limit {
-		return nil, errTooLarge
-	}
-	size := int64(bytes.MinRead)
-	if contentLength > 0 {
-		size = contentLength + 1 // lets ReadFrom see EOF without growing
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, errTooLarge
-	}
-	return buf.Bytes(), nil
-}

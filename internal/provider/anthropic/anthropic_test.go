@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 const testKey = "sk-ant-api03-TESTKEYtestkeyTESTKEY-0123456789"
@@ -64,7 +65,7 @@ func helloRequest() *llmgate.ChatRequest {
 }
 
 func TestClientChat(t *testing.T) {
-	u, srv := newUpstream(t, 200, readFile(t, "response_text.json"))
+	u, srv := newUpstream(t, 200, providertest.ReadFile(t, "response_text.json"))
 	c := mustNew(t, Config{
 		BaseURL: srv.URL + "/proxy/", APIKey: testKey, HTTPClient: srv.Client(),
 		Models: map[string]string{"claude-sonnet-4-5": "claude-sonnet-4-5-20250929"},
@@ -86,7 +87,7 @@ func TestClientChat(t *testing.T) {
 			t.Errorf("header %s = %q, want %q", h, got, want)
 		}
 	}
-	if diff := cmp.Diff(normalizeJSON(t, readFile(t, "request_plain.golden.json")), normalizeJSON(t, u.gotBody)); diff != "" {
+	if diff := cmp.Diff(normalizeJSON(t, providertest.ReadFile(t, "request_plain.golden.json")), normalizeJSON(t, u.gotBody)); diff != "" {
 		t.Errorf("body mismatch (-want +got):\n%s", diff)
 	}
 	if r.ID != "msg_013Zva2CMHLNnXjNJJKqJ2EF" || r.Served.Model != "claude-sonnet-4-5" || r.Served.Upstream <= 0 {
@@ -98,7 +99,7 @@ func TestClientChat(t *testing.T) {
 }
 
 func TestClientConfig(t *testing.T) {
-	u, srv := newUpstream(t, 200, readFile(t, "response_text.json"))
+	u, srv := newUpstream(t, 200, providertest.ReadFile(t, "response_text.json"))
 	c := mustNew(t, Config{BaseURL: srv.URL, Version: "2099-01-01", DefaultMaxTokens: 99, HTTPClient: srv.Client()})
 	if _, err := c.Chat(context.Background(), helloRequest()); err != nil {
 		t.Fatal(err)
@@ -157,7 +158,7 @@ func TestClientErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			u, srv := newUpstream(t, tt.status, readFile(t, tt.file))
+			u, srv := newUpstream(t, tt.status, providertest.ReadFile(t, tt.file))
 			u.header = tt.header
 			c := mustNew(t, Config{BaseURL: srv.URL, APIKey: testKey, HTTPClient: srv.Client(), Name: "claude-eu"})
 			for _, stream := range []bool{false, true} {
@@ -206,7 +207,7 @@ func TestAPIKeyNeverInErrors(t *testing.T) {
 			errs = append(errs, err)
 			s, err := c.ChatStream(context.Background(), helloRequest())
 			if err == nil {
-				_, err = drain(t, s)
+				_, err = providertest.Drain(t, s)
 			}
 			errs = append(errs, err)
 			for _, err := range errs {
@@ -235,7 +236,7 @@ func TestAPIKeyNeverInErrors(t *testing.T) {
 }
 
 func TestClientChatStream(t *testing.T) {
-	u, srv := newUpstream(t, 200, readFile(t, "stream_tool_use.sse"))
+	u, srv := newUpstream(t, 200, providertest.ReadFile(t, "stream_tool_use.sse"))
 	u.header.Set("Content-Type", "text/event-stream")
 	c := mustNew(t, Config{BaseURL: srv.URL, APIKey: testKey, HTTPClient: srv.Client()})
 	s, err := c.ChatStream(context.Background(), helloRequest())
@@ -243,7 +244,7 @@ func TestClientChatStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	chunks, err := drain(t, s)
+	chunks, err := providertest.Drain(t, s)
 	if err != io.EOF {
 		t.Fatalf("err = %v, want io.EOF", err)
 	}
@@ -271,7 +272,7 @@ func TestClientChatStream(t *testing.T) {
 // TestChatStreamCancel cancels the request while the upstream holds the
 // stream open: Recv must return promptly and the connection must close.
 func TestChatStreamCancel(t *testing.T) {
-	first := readFile(t, "stream_text.sse")
+	first := providertest.ReadFile(t, "stream_text.sse")
 	first = first[:strings.Index(string(first), "event: content_block_start")]
 	gone := make(chan struct{})
 	release := make(chan struct{})
@@ -339,7 +340,7 @@ func TestClientTimeoutAndLimits(t *testing.T) {
 		}
 	})
 	t.Run("too_large", func(t *testing.T) {
-		_, srv := newUpstream(t, 200, readFile(t, "response_text.json"))
+		_, srv := newUpstream(t, 200, providertest.ReadFile(t, "response_text.json"))
 		c := mustNew(t, Config{BaseURL: srv.URL, HTTPClient: srv.Client(), MaxResponseBytes: 64})
 		_, err := c.Chat(context.Background(), helloRequest())
 		if llmgate.ErrorCodeOf(err) != llmgate.EUpstreamBadResponse {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 func BenchmarkRequestEncode(b *testing.B) {
@@ -33,7 +34,7 @@ func BenchmarkRequestEncode(b *testing.B) {
 }
 
 func BenchmarkStreamDecode(b *testing.B) {
-	data := readFile(b, "stream_tool_use.sse")
+	data := providertest.ReadFile(b, "stream_tool_use.sse")
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	r := bytes.NewReader(data)

@@ -1,19 +1,16 @@
 package anthropic
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // statusOverloaded is the status of Anthropic's overloaded_error; net/http
@@ -97,23 +94,13 @@ func contextTooLong(msg string) bool {
 // classifyStatus maps a status whose body is not Anthropic's error shape,
 // such as a proxy's HTML page.
 func classifyStatus(status int) llmgate.ErrorCode {
-	switch {
-	case status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusPaymentRequired:
+	switch status {
+	case http.StatusPaymentRequired:
 		return llmgate.EUpstreamAuth
-	case status == http.StatusNotFound:
-		return llmgate.EUpstreamNotFound
-	case status == http.StatusTooManyRequests:
-		return llmgate.ERateLimited
-	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
-		return llmgate.EUpstreamTimeout
-	case status == http.StatusServiceUnavailable || status == statusOverloaded:
+	case statusOverloaded:
 		return llmgate.EUpstreamUnavailable
-	case status >= 500:
-		return llmgate.EUpstreamError
-	case status >= 400:
-		return llmgate.EUpstreamBadRequest
 	}
-	return llmgate.EUpstreamBadResponse
+	return transport.StatusErrorCode(status)
 }
 
 // eventError translates an error event of a stream, which has no status.
@@ -134,13 +121,8 @@ var rateLimits = [...]string{"requests", "tokens", "input-tokens", "output-token
 // in seconds (or as an HTTP date), else the latest reset time of the limits
 // that are exhausted, or of all of them when none says it is.
 func retryAfter(h http.Header, now time.Time) time.Duration {
-	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-			return time.Duration(s * float64(time.Second))
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0)
-		}
+	if d, ok := transport.RetryAfter(h.Get("Retry-After"), now); ok {
+		return d
 	}
 	anyOut := false
 	for _, l := range rateLimits {
@@ -158,33 +140,6 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		}
 	}
 	return d
-}
-
-// transportError classifies a failure to exchange bytes with the upstream.
-// The *url.Error of net/http names the URL; only its cause is kept.
-func transportError(ctx context.Context, provider, op string, err error) *llmgate.Error {
-	err = stripURL(err)
-	e := &llmgate.Error{Provider: provider, Err: fmt.Errorf("%s: %w", op, err)}
-	var ne net.Error
-	switch {
-	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
-		e.Code, e.Message = llmgate.EClientClosed, "the request was canceled"
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout()):
-		e.Code, e.Message = llmgate.EUpstreamTimeout, "the provider did not answer in time"
-	default:
-		e.Code, e.Message = llmgate.EUpstreamConnection, "the connection to the provider failed"
-	}
-	return e
-}
-
-// stripURL returns the cause of the innermost *url.Error in err's chain.
-func stripURL(err error) error {
-	var ue *url.Error
-	for errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return err
 }
 
 const redactedText = "[REDACTED]"
@@ -211,35 +166,21 @@ func redact(s, secret string) string {
 	return s
 }
 
-// redactedError shows the text of err with secrets removed, and keeps err
-// for errors.Is and errors.As.
-type redactedError struct {
-	err    error
-	secret string
-}
-
-func (e *redactedError) Error() string { return redact(e.err.Error(), e.secret) }
-func (e *redactedError) Unwrap() error { return e.err }
-
 // scrub removes secret from the text of err, and sets the provider of an
 // *llmgate.Error that has none. Every error leaving the package passes here.
 func scrub(err error, provider, secret string) error {
+	redactSecret := func(s string) string { return redact(s, secret) }
 	var e *llmgate.Error
 	if !errors.As(err, &e) {
-		return &redactedError{err: err, secret: secret}
+		return &transport.RedactedError{Err: err, Redact: redactSecret}
 	}
 	if e.Provider == "" {
 		e.Provider = provider
 	}
-	e.Message = redact(e.Message, secret)
-	if e.Err != nil {
-		if r, ok := e.Err.(*redactedError); !ok || r.secret != secret {
-			e.Err = &redactedError{err: e.Err, secret: secret}
-		}
-	}
+	transport.RedactError(e, redactSecret)
 	if e != err {
 		// A wrapper's own text may repeat the message; show it redacted too.
-		return &redactedError{err: err, secret: secret}
+		return &transport.RedactedError{Err: err, Redact: redactSecret}
 	}
 	return e
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 func TestHTTPError(t *testing.T) {
@@ -32,7 +33,7 @@ func TestHTTPError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			e := httpError("anthropic", tt.status, tt.header, readFile(t, tt.file))
+			e := httpError("anthropic", tt.status, tt.header, providertest.ReadFile(t, tt.file))
 			if e.Code != tt.code {
 				t.Errorf("code = %q, want %q", e.Code, tt.code)
 			}

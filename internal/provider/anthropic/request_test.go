@@ -3,23 +3,13 @@ package anthropic
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
-
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // normalizeJSON decodes JSON text into generic values, so that goldens
 // compare regardless of spacing and key order.
@@ -112,7 +102,7 @@ func TestEncodeRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := readFile(t, tt.golden)
+			want := providertest.ReadFile(t, tt.golden)
 			if diff := cmp.Diff(normalizeJSON(t, want), normalizeJSON(t, got)); diff != "" {
 				t.Errorf("body mismatch (-want +got):\n%s\ngot: %s", diff, got)
 			}

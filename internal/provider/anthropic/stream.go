@@ -2,15 +2,14 @@ package anthropic
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"sync"
-	"sync/atomic"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/sse"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // maxEventBytes bounds one line, and the data of one event, of a stream. An
@@ -22,11 +21,6 @@ const maxEventBytes = 1 << 20
 // assembled in a separate buffer up to the limit.
 const streamBufferSize = 16 << 10
 
-var (
-	errLineTooLong  = errors.New("stream line longer than the limit")
-	errStreamClosed = errors.New("stream closed by the caller")
-)
-
 // stream is a llmgate.ChatStream over the server-sent events of a streamed
 // Messages call. It reads the body as the caller asks for chunks, holding at
 // most one event in memory, and starts no goroutine: a canceled request
@@ -34,7 +28,7 @@ var (
 // blocked Recv, and so does Close.
 type stream struct {
 	ctx      context.Context
-	body     io.ReadCloser
+	body     *transport.Body
 	r        *bufio.Reader
 	provider string
 	secret   string
@@ -42,10 +36,11 @@ type stream struct {
 	// served goes on the first chunk returned, then is cleared.
 	served *llmgate.Served
 
-	long  []byte // assembles lines longer than the read buffer
-	data  []byte // the data of the event being read
-	event []byte // the event's name, from an "event:" line
-	wire  streamEvent
+	// events reads the events of r; it is made by the first read, so that
+	// r may be replaced until then.
+	events *sse.Reader
+	event  []byte // the name of the event being decoded
+	wire   streamEvent
 
 	id, model string
 	usage     usage
@@ -56,10 +51,6 @@ type stream struct {
 	// pending is a chunk to return before reading further.
 	pending *llmgate.ChatChunk
 	err     error // sticky: io.EOF after message_stop, or what ended the stream
-
-	closed    atomic.Bool
-	closeOnce sync.Once
-	closeErr  error
 }
 
 var _ llmgate.ChatStream = (*stream)(nil)
@@ -72,7 +63,7 @@ func newStream(ctx context.Context, body io.ReadCloser, provider, secret string,
 	}
 	return &stream{
 		ctx:      ctx,
-		body:     body,
+		body:     transport.NewBody(body),
 		r:        bufio.NewReaderSize(body, min(streamBufferSize, maxLine+2)),
 		provider: provider,
 		secret:   secret,
@@ -90,8 +81,8 @@ func (s *stream) Recv() (*llmgate.ChatChunk, error) {
 		return nil, s.err
 	}
 	for {
-		if s.closed.Load() {
-			return nil, s.fail(&llmgate.Error{Code: llmgate.EClientClosed, Message: "the stream was closed", Err: errStreamClosed})
+		if s.body.Closed() {
+			return nil, s.fail(transport.ClosedError(s.provider))
 		}
 		c := s.pending
 		s.pending = nil
@@ -121,71 +112,36 @@ func (s *stream) fail(err error) error {
 		err = scrub(err, s.provider, s.secret)
 	}
 	s.err = err
-	s.closeBody()
+	s.body.Release()
 	return err
 }
 
 // Close releases the upstream connection. It is safe to call more than once,
 // after io.EOF, and from another goroutine to end a blocked Recv.
-func (s *stream) Close() error {
-	s.closed.Store(true)
-	return s.closeBody()
-}
-
-func (s *stream) closeBody() error {
-	s.closeOnce.Do(func() { s.closeErr = s.body.Close() })
-	return s.closeErr
-}
+func (s *stream) Close() error { return s.body.Close() }
 
 // nextEvent returns the data of the next complete event that has any. The
 // result is valid until the next call.
 func (s *stream) nextEvent() ([]byte, error) {
-	s.data = s.data[:0]
-	s.event = s.event[:0]
-	hasData := false
-	for {
-		line, err := s.readLine()
-		if err == io.EOF {
-			// An event is complete only at its blank line; one cut short is
-			// dropped, as the SSE specification says, except a message_stop
-			// that merely lacks the blank line. Only message_stop ends a
-			// stream well, so any other EOF is premature.
-			if hasData && isMessageStop(s.data) {
-				return s.data, nil
-			}
-			return nil, &llmgate.Error{Code: llmgate.EUpstreamConnection, Message: "stream ended before completion", Err: io.ErrUnexpectedEOF}
-		}
-		if err != nil {
-			return nil, s.readError(err)
-		}
-		if len(line) == 0 {
-			if hasData {
-				return s.data, nil
-			}
-			s.event = s.event[:0]
-			continue
-		}
-		if line[0] == ':' {
-			continue
-		}
-		field, value, _ := bytes.Cut(line, []byte{':'})
-		if len(value) > 0 && value[0] == ' ' {
-			value = value[1:]
-		}
-		switch string(field) {
-		case "data":
-			if hasData {
-				s.data = append(s.data, '\n')
-			}
-			s.data = append(s.data, value...)
-			hasData = true
-			if len(s.data) > s.maxLine {
-				return nil, s.readError(errLineTooLong)
-			}
-		case "event":
-			s.event = append(s.event[:0], value...)
-		}
+	if s.events == nil {
+		s.events = sse.NewReader(s.r, s.maxLine)
 	}
+	event, data, err := s.events.Next()
+	if errors.Is(err, sse.ErrIncomplete) && isMessageStop(data) {
+		// An event is complete only at its blank line; one cut short is
+		// dropped, as the SSE specification says, except a message_stop
+		// that merely lacks the blank line. Only message_stop ends a
+		// stream well, so any other EOF is premature.
+		err = nil
+	}
+	switch {
+	case err == io.EOF || errors.Is(err, sse.ErrIncomplete):
+		return nil, &llmgate.Error{Code: llmgate.EUpstreamConnection, Message: "stream ended before completion", Err: io.ErrUnexpectedEOF}
+	case err != nil:
+		return nil, s.readError(err)
+	}
+	s.event = event
+	return data, nil
 }
 
 // isMessageStop reports whether data is a whole message_stop event.
@@ -196,44 +152,15 @@ func isMessageStop(data []byte) bool {
 	return json.Unmarshal(data, &e) == nil && e.Type == "message_stop"
 }
 
-// readLine returns the next line without its line ending, or io.EOF. The
-// result is valid until the next call.
-func (s *stream) readLine() ([]byte, error) {
-	line, err := s.r.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		s.long = append(s.long[:0], line...)
-		for err == bufio.ErrBufferFull {
-			if len(s.long) > s.maxLine {
-				return nil, errLineTooLong
-			}
-			line, err = s.r.ReadSlice('\n')
-			s.long = append(s.long, line...)
-		}
-		line = s.long
-	}
-	if err == io.EOF && len(line) > 0 {
-		err = nil // a last line without its newline
-	}
-	if err != nil {
-		return nil, err
-	}
-	line = bytes.TrimSuffix(line, []byte{'\n'})
-	line = bytes.TrimSuffix(line, []byte{'\r'})
-	if len(line) > s.maxLine {
-		return nil, errLineTooLong
-	}
-	return line, nil
-}
-
 // readError classifies a failure to read the stream.
 func (s *stream) readError(err error) *llmgate.Error {
-	if errors.Is(err, errLineTooLong) {
+	if errors.Is(err, sse.ErrLineTooLong) {
 		return &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Message: "the provider sent a stream event larger than the limit", Err: err}
 	}
-	if s.closed.Load() {
-		return &llmgate.Error{Code: llmgate.EClientClosed, Message: "the stream was closed", Err: errStreamClosed}
+	if s.body.Closed() {
+		return transport.ClosedError(s.provider)
 	}
-	return transportError(s.ctx, s.provider, "reading stream", err)
+	return transport.Error(s.ctx, s.provider, "reading stream", err)
 }
 
 func (s *stream) badEvent(format string, err error) *llmgate.Error {

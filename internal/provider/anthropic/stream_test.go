@@ -10,34 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
-
-// closeCounter is a body that records how often it was closed.
-type closeCounter struct {
-	io.Reader
-	closes int
-}
-
-func (c *closeCounter) Close() error { c.closes++; return nil }
-
-// drain reads s to its end and returns the chunks and the final error.
-func drain(t testing.TB, s llmgate.ChatStream) ([]*llmgate.ChatChunk, error) {
-	t.Helper()
-	var chunks []*llmgate.ChatChunk
-	for range 10_000 {
-		c, err := s.Recv()
-		if err != nil {
-			return chunks, err
-		}
-		chunks = append(chunks, c)
-	}
-	t.Fatal("stream did not end")
-	return nil, nil
-}
 
 func TestStream(t *testing.T) {
 	msg := func(id, model string) func(...llmgate.ChoiceDelta) *llmgate.ChatChunk {
@@ -100,24 +77,15 @@ func TestStream(t *testing.T) {
 			cut(llmgate.ChoiceDelta{Content: "Hel"}),
 		}, &llmgate.Error{Code: llmgate.EUpstreamConnection}, "stream ended before completion"},
 	}
-	readers := []struct {
-		name string
-		wrap func(io.Reader) io.Reader
-	}{
-		{"whole", func(r io.Reader) io.Reader { return r }},
-		{"one_byte", iotest.OneByteReader},
-		{"half", iotest.HalfReader},
-		{"data_err", iotest.DataErrReader},
-	}
 	for _, tt := range tests {
-		for _, rd := range readers {
-			t.Run(tt.file+"/"+rd.name, func(t *testing.T) {
-				body := &closeCounter{Reader: rd.wrap(bytes.NewReader(readFile(t, tt.file)))}
+		for _, rd := range providertest.BodyReaders {
+			t.Run(tt.file+"/"+rd.Name, func(t *testing.T) {
+				body := &providertest.CloseCounter{Reader: rd.Wrap(bytes.NewReader(providertest.ReadFile(t, tt.file)))}
 				s := newStream(context.Background(), body, "anthropic", "", 4096)
 				// A read buffer smaller than the lines sends every line
 				// through the assembling path.
 				s.r = bufio.NewReaderSize(body, 64)
-				got, err := drain(t, s)
+				got, err := providertest.Drain(t, s)
 				if diff := cmp.Diff(tt.want, got); diff != "" {
 					t.Errorf("chunks mismatch (-want +got):\n%s", diff)
 				}
@@ -130,15 +98,15 @@ func TestStream(t *testing.T) {
 						t.Errorf("error %q from %q, want a message containing %q from anthropic", e.Message, e.Provider, tt.wantMsg)
 					}
 				}
-				if body.closes != 1 {
-					t.Errorf("body closed %d times at the end of the stream, want 1", body.closes)
+				if body.Closes != 1 {
+					t.Errorf("body closed %d times at the end of the stream, want 1", body.Closes)
 				}
 				// The end is sticky, and Close stays harmless.
 				if _, again := s.Recv(); again != err {
 					t.Errorf("second Recv err = %v, want %v", again, err)
 				}
-				if err := s.Close(); err != nil || body.closes != 1 {
-					t.Errorf("Close = %v with %d closes, want nil and 1", err, body.closes)
+				if err := s.Close(); err != nil || body.Closes != 1 {
+					t.Errorf("Close = %v with %d closes, want nil and 1", err, body.Closes)
 				}
 			})
 		}
@@ -146,9 +114,9 @@ func TestStream(t *testing.T) {
 }
 
 func TestStreamServedOnFirstChunk(t *testing.T) {
-	s := newStream(context.Background(), io.NopCloser(bytes.NewReader(readFile(t, "stream_text.sse"))), "anthropic", "", 0)
+	s := newStream(context.Background(), io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "stream_text.sse"))), "anthropic", "", 0)
 	s.served = &llmgate.Served{Model: "claude-sonnet-4-5"}
-	got, err := drain(t, s)
+	got, err := providertest.Drain(t, s)
 	if err != io.EOF {
 		t.Fatal(err)
 	}
@@ -181,7 +149,7 @@ func TestStreamMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStream(context.Background(), io.NopCloser(strings.NewReader(tt.input)), "anthropic", "", 4096)
-			_, err := drain(t, s)
+			_, err := providertest.Drain(t, s)
 			if got := llmgate.ErrorCodeOf(err); got != tt.code {
 				t.Errorf("code = %q, want %q (%v)", got, tt.code, err)
 			}

@@ -5,57 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // testKey has the shape of an Azure key: 32 hex digits, nothing a pattern
 // would recognise, so only redaction of the configured key hides it.
 const testKey = "0123456789abcdef0123456789abcdef"
-
-func readFile(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, got, "", "  "); err != nil {
-		t.Fatalf("body is not JSON: %v\n%s", err, got)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
-}
 
 // upstream is a fake Azure OpenAI resource that checks each request and
 // answers with a recorded response.
@@ -138,13 +102,13 @@ func chatRequest() *llmgate.ChatRequest {
 }
 
 func TestChat(t *testing.T) {
-	u := &upstream{path: "/openai/deployments/gpt4o-eastus%2Fprod/chat/completions", answer: readFile(t, "chat_response.json")}
+	u := &upstream{path: "/openai/deployments/gpt4o-eastus%2Fprod/chat/completions", answer: providertest.ReadFile(t, "chat_response.json")}
 	c := start(t, u, Config{Deployments: deployments})
 	got, err := c.Chat(context.Background(), chatRequest())
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "chat_request.golden.json", u.body)
+	providertest.CheckGolden(t, "chat_request.golden.json", u.body)
 	if got.Served.Upstream <= 0 {
 		t.Errorf("Served.Upstream = %v", got.Served.Upstream)
 	}
@@ -167,7 +131,7 @@ func TestChat(t *testing.T) {
 
 func TestChatStream(t *testing.T) {
 	u := &upstream{path: "/openai/deployments/gpt-4o-mini/chat/completions", version: "2025-01-01-preview",
-		header: http.Header{"Content-Type": {"text/event-stream"}}, answer: readFile(t, "chat_stream.sse")}
+		header: http.Header{"Content-Type": {"text/event-stream"}}, answer: providertest.ReadFile(t, "chat_stream.sse")}
 	c := start(t, u, Config{APIVersion: "2025-01-01-preview"})
 	req := chatRequest()
 	req.Model = "gpt-4o-mini" // no deployment mapping: the model name is the deployment
@@ -208,13 +172,13 @@ func TestChatStream(t *testing.T) {
 }
 
 func TestEmbed(t *testing.T) {
-	u := &upstream{path: "/openai/deployments/ada-002/embeddings", answer: readFile(t, "embeddings_response.json")}
+	u := &upstream{path: "/openai/deployments/ada-002/embeddings", answer: providertest.ReadFile(t, "embeddings_response.json")}
 	c := start(t, u, Config{Deployments: deployments})
 	got, err := c.Embed(context.Background(), &llmgate.EmbeddingRequest{Model: "embed", Input: []string{"this is a test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "embeddings_request.golden.json", u.body)
+	providertest.CheckGolden(t, "embeddings_request.golden.json", u.body)
 	got.Served.Upstream = 0
 	want := &llmgate.EmbeddingResponse{
 		Served: llmgate.Served{Model: "embed"},
@@ -227,13 +191,13 @@ func TestEmbed(t *testing.T) {
 }
 
 func TestGenerateImage(t *testing.T) {
-	u := &upstream{path: "/openai/deployments/dalle3/images/generations", answer: readFile(t, "images_response.json")}
+	u := &upstream{path: "/openai/deployments/dalle3/images/generations", answer: providertest.ReadFile(t, "images_response.json")}
 	c := start(t, u, Config{Deployments: deployments})
 	got, err := c.GenerateImage(context.Background(), &llmgate.ImageRequest{Model: "image", Prompt: "Clippy in a cowboy hat", Size: "1024x1024", Style: "natural"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "images_request.golden.json", u.body)
+	providertest.CheckGolden(t, "images_request.golden.json", u.body)
 	got.Served.Upstream = 0
 	want := &llmgate.ImageResponse{
 		Created: time.Unix(1698116662, 0).UTC(),
@@ -273,7 +237,7 @@ func TestErrors(t *testing.T) {
 			if tt.op == "image" {
 				path = "/openai/deployments/dall-e-3/images/generations"
 			}
-			u := &upstream{path: path, status: tt.status, header: tt.header, answer: readFile(t, tt.file)}
+			u := &upstream{path: path, status: tt.status, header: tt.header, answer: providertest.ReadFile(t, tt.file)}
 			c := start(t, u, Config{Name: "azure_openai_eastus"})
 			var err error
 			if tt.op == "image" {

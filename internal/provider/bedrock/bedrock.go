@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -26,6 +25,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // DefaultName is the provider name used in errors when Config.Name is empty.
@@ -222,13 +222,13 @@ func (c *Client) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.C
 		return nil, err
 	}
 	defer resp.Body.Close()
-	data, err := readLimited(resp.Body, resp.ContentLength, c.maxBytes)
-	if errors.Is(err, errTooLarge) {
+	data, err := transport.ReadLimited(resp.Body, resp.ContentLength, c.maxBytes)
+	if errors.Is(err, transport.ErrTooLarge) {
 		return nil, &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: c.name, UpstreamStatus: resp.StatusCode,
 			Message: fmt.Sprintf("the provider's answer is larger than %d bytes", c.maxBytes), Err: err}
 	}
 	if err != nil {
-		return nil, redactError(transportError(ctx, c.name, "reading response", err), secrets)
+		return nil, redactError(transport.Error(ctx, c.name, "reading response", err), secrets)
 	}
 	latency := time.Since(start)
 	r, err := decodeResponse(data)
@@ -288,7 +288,7 @@ func (c *Client) send(ctx context.Context, model, op, accept string, body []byte
 	u.RawPath = c.base.EscapedPath() + "/model/" + escapeSegment(id) + "/" + op
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return nil, nil, &llmgate.Error{Code: llmgate.EInternal, Provider: c.name, Message: "the provider's address is invalid", Err: stripURL(err)}
+		return nil, nil, &llmgate.Error{Code: llmgate.EInternal, Provider: c.name, Message: "the provider's address is invalid", Err: transport.StripURL(err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", accept)
@@ -296,7 +296,7 @@ func (c *Client) send(ctx context.Context, model, op, accept string, body []byte
 	creds, err := c.creds.Retrieve(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, nil, transportError(ctx, c.name, "retrieving credentials", err)
+			return nil, nil, transport.Error(ctx, c.name, "retrieving credentials", err)
 		}
 		return nil, nil, &llmgate.Error{Code: llmgate.EUpstreamAuth, Provider: c.name, Message: "the gateway could not obtain AWS credentials",
 			Err: fmt.Errorf("retrieving credentials: %w", err)}
@@ -309,13 +309,13 @@ func (c *Client) send(ctx context.Context, model, op, accept string, body []byte
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, nil, redactError(transportError(ctx, c.name, "sending request", err), secrets)
+		return nil, nil, redactError(transport.Error(ctx, c.name, "sending request", err), secrets)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		data, err := readLimited(resp.Body, resp.ContentLength, maxErrorBodyBytes)
-		if err != nil && !errors.Is(err, errTooLarge) {
-			return nil, nil, redactError(transportError(ctx, c.name, "reading error response", err), secrets)
+		data, err := transport.ReadErrorBody(resp)
+		if err != nil {
+			return nil, nil, redactError(transport.Error(ctx, c.name, "reading error response", err), secrets)
 		}
 		return nil, nil, redactError(responseError(c.name, resp.StatusCode, resp.Header, data), secrets)
 	}
@@ -356,29 +356,4 @@ func escapeSegment(s string) string {
 		b.WriteByte(hexDigits[c&15])
 	}
 	return b.String()
-}
-
-// maxErrorBodyBytes bounds an error answer's body; real ones are small.
-const maxErrorBodyBytes = 1 << 20
-
-var errTooLarge = errors.New("response body exceeds the size limit")
-
-// readLimited reads r to its end, failing with errTooLarge past limit bytes.
-func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
-	if contentLength > limit {
-		return nil, errTooLarge
-	}
-	size := int64(bytes.MinRead)
-	if contentLength > 0 {
-		size = contentLength + 1 // +1 lets ReadFrom see EOF without growing
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, errTooLarge
-	}
-	return buf.Bytes(), nil
 }

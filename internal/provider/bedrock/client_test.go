@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 // Test credentials, in the shape of AWS's documentation examples.
@@ -172,7 +173,7 @@ func TestChat(t *testing.T) {
 		{AccessKeyID: testKeyID, SecretAccessKey: testSecret, SessionToken: testToken},
 	} {
 		t.Run(fmt.Sprintf("session token %v", creds.SessionToken != ""), func(t *testing.T) {
-			f := newFakeBedrock(t, creds, answerJSON(readFile(t, "converse_response_tool_use.json"), "X-Amzn-Requestid", "9f1e2d3c-0000-4000-8000-000000000001"))
+			f := newFakeBedrock(t, creds, answerJSON(providertest.ReadFile(t, "converse_response_tool_use.json"), "X-Amzn-Requestid", "9f1e2d3c-0000-4000-8000-000000000001"))
 			c := newTestClient(t, f, creds)
 			got, err := c.Chat(context.Background(), toolChat)
 			if err != nil {
@@ -185,7 +186,7 @@ func TestChat(t *testing.T) {
 			if req.accept != "application/json" {
 				t.Errorf("Accept = %q", req.accept)
 			}
-			checkGolden(t, "converse_request_tools.golden.json", req.body)
+			providertest.CheckGolden(t, "converse_request_tools.golden.json", req.body)
 			if got.ID != "9f1e2d3c-0000-4000-8000-000000000001" || got.Served.Model != "claude-sonnet" || got.Served.Upstream <= 0 || got.Created.IsZero() {
 				t.Errorf("ID %q, Served %+v, Created %v", got.ID, got.Served, got.Created)
 			}
@@ -204,7 +205,7 @@ func TestChat(t *testing.T) {
 // segment, and unmapped names unchanged.
 func TestChatModelPath(t *testing.T) {
 	creds := aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}
-	f := newFakeBedrock(t, creds, answerJSON(readFile(t, "converse_response_text.json")))
+	f := newFakeBedrock(t, creds, answerJSON(providertest.ReadFile(t, "converse_response_text.json")))
 	c := newTestClient(t, f, creds)
 	for name, want := range map[string]string{
 		"claude-sonnet":                      "/model/" + escapedARN + "/converse",
@@ -242,7 +243,7 @@ func TestChatStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	chunks, err := drain(t, s)
+	chunks, err := providertest.Drain(t, s)
 	if err != io.EOF {
 		t.Fatalf("err = %v, want io.EOF", err)
 	}
@@ -250,7 +251,7 @@ func TestChatStream(t *testing.T) {
 	if want := "/model/" + escapedARN + "/converse-stream"; req.path != want || req.accept != eventStream {
 		t.Errorf("path %s, Accept %q", req.path, req.accept)
 	}
-	checkGolden(t, "converse_request_plain.golden.json", req.body)
+	providertest.CheckGolden(t, "converse_request_plain.golden.json", req.body)
 	if len(chunks) != 9 {
 		t.Fatalf("got %d chunks, want 9", len(chunks))
 	}
@@ -346,7 +347,7 @@ func TestErrors(t *testing.T) {
 				}
 				w.Header().Set("Retry-After", "3")
 				w.WriteHeader(tt.status)
-				w.Write(readFile(t, tt.file))
+				w.Write(providertest.ReadFile(t, tt.file))
 			})
 			c := newTestClient(t, f, creds)
 			_, chatErr := c.Chat(context.Background(), plainChat)
@@ -401,7 +402,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = drain(t, s)
+	_, err = providertest.Drain(t, s)
 	errs = append(errs, err)
 
 	mu.Lock()
@@ -446,7 +447,7 @@ func TestTransportErrors(t *testing.T) {
 		}
 	})
 	t.Run("answer too large", func(t *testing.T) {
-		f := newFakeBedrock(t, creds, answerJSON(readFile(t, "converse_response_text.json")))
+		f := newFakeBedrock(t, creds, answerJSON(providertest.ReadFile(t, "converse_response_text.json")))
 		c := newTestClient(t, f, creds)
 		c.maxBytes = 64
 		_, err := c.Chat(context.Background(), plainChat)

@@ -90,7 +90,7 @@ func writeConverseAnswer(t *testing.T, w http.ResponseWriter, r *http.Request, s
 		w.Header().Set("X-Amzn-Errortype", e.typ)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(e.status)
-		w.Write(readFile(t, e.file))
+		w.Write(providertest.ReadFile(t, e.file))
 		return
 	}
 	stop := "end_turn"

@@ -1,19 +1,15 @@
 package bedrock
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // errorCodes maps the exception types of the Bedrock runtime, and the
@@ -96,7 +92,7 @@ func responseError(provider string, status int, header http.Header, body []byte)
 	e := &llmgate.Error{Provider: provider, UpstreamStatus: status, Message: p.message()}
 	code, known := errorCodes[typ]
 	if !known {
-		code = statusCode(status)
+		code = transport.StatusErrorCode(status)
 	}
 	if code == llmgate.EUpstreamBadRequest && contextLengthMessage(e.Message) {
 		code = llmgate.EContextLengthExceeded
@@ -118,27 +114,6 @@ func responseError(provider string, status int, header http.Header, body []byte)
 		e.RetryAfter = retryAfter(header, time.Now())
 	}
 	return e
-}
-
-// statusCode classifies an error answer whose type is unknown.
-func statusCode(status int) llmgate.ErrorCode {
-	switch {
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return llmgate.EUpstreamAuth
-	case status == http.StatusNotFound:
-		return llmgate.EUpstreamNotFound
-	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
-		return llmgate.EUpstreamTimeout
-	case status == http.StatusTooManyRequests:
-		return llmgate.ERateLimited
-	case status == http.StatusServiceUnavailable:
-		return llmgate.EUpstreamUnavailable
-	case status >= 500:
-		return llmgate.EUpstreamError
-	case status >= 400:
-		return llmgate.EUpstreamBadRequest
-	}
-	return llmgate.EUpstreamBadResponse
 }
 
 // exceptionError translates an exception event of a ConverseStream answer,
@@ -172,44 +147,8 @@ func exceptionError(provider, typ string, payload []byte) *llmgate.Error {
 // retryAfter reads the Retry-After header, in seconds or as an HTTP date.
 // Bedrock rarely sends one; zero means it did not say.
 func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0)
-	}
-	return 0
-}
-
-// transportError classifies a failure to exchange bytes with Bedrock. The
-// *url.Error that net/http returns names the URL: only its cause is kept.
-func transportError(ctx context.Context, provider, op string, err error) *llmgate.Error {
-	err = stripURL(err)
-	e := &llmgate.Error{Provider: provider, Err: fmt.Errorf("%s: %w", op, err)}
-	var ne net.Error
-	switch {
-	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
-		e.Code, e.Message = llmgate.EClientClosed, "the request was canceled"
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout()):
-		e.Code, e.Message = llmgate.EUpstreamTimeout, "the provider did not answer in time"
-	default:
-		e.Code, e.Message = llmgate.EUpstreamConnection, "the connection to the provider failed"
-	}
-	return e
-}
-
-// stripURL returns the cause of the innermost *url.Error in err's chain.
-func stripURL(err error) error {
-	var ue *url.Error
-	for errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return err
+	d, _ := transport.RetryAfter(h.Get("Retry-After"), now)
+	return d
 }
 
 // redactedText replaces secrets in messages.
@@ -233,24 +172,8 @@ func redact(s string, secrets []string) string {
 	return s
 }
 
-// redactedError hides secrets in the text of the error it wraps while
-// keeping it available to errors.Is and errors.As.
-type redactedError struct {
-	err     error
-	secrets []string
-}
-
-func (e *redactedError) Error() string { return redact(e.err.Error(), e.secrets) }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redactError removes the secrets from e's message and from the text of its
-// cause, in place, and returns e.
+// redactError removes the secrets, and any request signature, from e's
+// message and from the text of its cause, in place, and returns e.
 func redactError(e *llmgate.Error, secrets []string) *llmgate.Error {
-	e.Message = redact(e.Message, secrets)
-	if e.Err != nil {
-		if _, ok := e.Err.(*redactedError); !ok {
-			e.Err = &redactedError{err: e.Err, secrets: secrets}
-		}
-	}
-	return e
+	return transport.RedactError(e, func(s string) string { return redact(s, secrets) })
 }

@@ -1,57 +1,17 @@
 package bedrock
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
 func ptr[T any](v T) *T { return &v }
-
-// readFile returns the content of testdata/name.
-func readFile(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
-// checkGolden compares got, indented, with testdata/name, or rewrites the
-// file under -update.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, got, "", "  "); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, got)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
-}
 
 func text(role llmgate.Role, s ...string) llmgate.Message {
 	m := llmgate.Message{Role: role}
@@ -166,7 +126,7 @@ func TestEncodeRequestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, tt.golden, got)
+			providertest.CheckGolden(t, tt.golden, got)
 		})
 	}
 }

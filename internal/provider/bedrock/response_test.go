@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 func TestDecodeResponse(t *testing.T) {
@@ -41,7 +42,7 @@ func TestDecodeResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got, err := decodeResponse(readFile(t, tt.file))
+			got, err := decodeResponse(providertest.ReadFile(t, tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,12 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // Bounds on one event-stream message, checked from its prelude before the
@@ -38,7 +37,7 @@ const streamBufferSize = 16 << 10
 // HTTP transport close the connection, which ends a blocked Recv.
 type stream struct {
 	ctx      context.Context
-	body     io.ReadCloser
+	body     *transport.Body
 	r        *bufio.Reader
 	frame    frameReader
 	dec      *eventstream.Decoder
@@ -58,10 +57,6 @@ type stream struct {
 	stopped bool  // messageStop was seen
 	done    bool  // metadata, Bedrock's last event, was seen
 	err     error // sticky: io.EOF at the end, or the error that ended the stream
-
-	closed    atomic.Bool
-	closeOnce sync.Once
-	closeErr  error
 }
 
 var _ llmgate.ChatStream = (*stream)(nil)
@@ -72,7 +67,7 @@ var _ llmgate.ChatStream = (*stream)(nil)
 func newStream(ctx context.Context, body io.ReadCloser, provider string, secrets []string) *stream {
 	return &stream{
 		ctx:      ctx,
-		body:     body,
+		body:     transport.NewBody(body),
 		r:        bufio.NewReaderSize(body, streamBufferSize),
 		dec:      eventstream.NewDecoder(),
 		provider: provider,
@@ -108,10 +103,7 @@ func (f *frameReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-var (
-	errStreamClosed = errors.New("stream closed by the caller")
-	errCut          = errors.New("event stream ended before its last event")
-)
+var errCut = errors.New("event stream ended before its last event")
 
 // Recv returns the next chunk that carries something: the role, text, a
 // piece of a tool call, a finish reason or the usage. It returns io.EOF
@@ -124,8 +116,8 @@ func (s *stream) Recv() (*llmgate.ChatChunk, error) {
 		return nil, s.err
 	}
 	for {
-		if s.closed.Load() {
-			return nil, s.fail(s.closedError())
+		if s.body.Closed() {
+			return nil, s.fail(transport.ClosedError(s.provider))
 		}
 		msg, err := s.next()
 		if err != nil {
@@ -147,15 +139,7 @@ func (s *stream) Recv() (*llmgate.ChatChunk, error) {
 
 // Close releases the upstream connection. It is safe to call more than once,
 // after io.EOF, and from another goroutine to end a blocked Recv.
-func (s *stream) Close() error {
-	s.closed.Store(true)
-	return s.closeBody()
-}
-
-func (s *stream) closeBody() error {
-	s.closeOnce.Do(func() { s.closeErr = s.body.Close() })
-	return s.closeErr
-}
+func (s *stream) Close() error { return s.body.Close() }
 
 // fail ends the stream with err and releases the connection.
 func (s *stream) fail(err error) error {
@@ -163,12 +147,12 @@ func (s *stream) fail(err error) error {
 		err = redactError(e, s.secrets)
 	}
 	s.err = err
-	s.closeBody()
+	s.body.Release()
 	return err
 }
 
 func (s *stream) closedError() *llmgate.Error {
-	return &llmgate.Error{Code: llmgate.EClientClosed, Provider: s.provider, Message: "the stream was closed", Err: errStreamClosed}
+	return transport.ClosedError(s.provider)
 }
 
 // next decodes the next message, or returns io.EOF at a clean end.
@@ -209,18 +193,18 @@ func (s *stream) next() (eventstream.Message, error) {
 }
 
 func (s *stream) cutError() *llmgate.Error {
-	if s.closed.Load() {
-		return s.closedError()
+	if s.body.Closed() {
+		return transport.ClosedError(s.provider)
 	}
 	return &llmgate.Error{Code: llmgate.EUpstreamConnection, Provider: s.provider, Message: "stream ended before completion", Err: errCut}
 }
 
 // readError classifies a failure to read the body.
 func (s *stream) readError(err error) *llmgate.Error {
-	if s.closed.Load() {
-		return s.closedError()
+	if s.body.Closed() {
+		return transport.ClosedError(s.provider)
 	}
-	return transportError(s.ctx, s.provider, "reading stream", err)
+	return transport.Error(s.ctx, s.provider, "reading stream", err)
 }
 
 func (s *stream) badResponse(msg string, err error) *llmgate.Error {

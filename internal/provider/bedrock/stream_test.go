@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 // frameSpec is one message of a stream fixture: an event or an exception
@@ -52,42 +53,19 @@ func encodeFrames(tb testing.TB, frames []frameSpec) []byte {
 func loadStream(tb testing.TB, name string) []byte {
 	tb.Helper()
 	var frames []frameSpec
-	if err := json.Unmarshal(readFile(tb, name), &frames); err != nil {
+	if err := json.Unmarshal(providertest.ReadFile(tb, name), &frames); err != nil {
 		tb.Fatalf("%s: %v", name, err)
 	}
 	return encodeFrames(tb, frames)
 }
 
-// closeCounter is a body that records how often it was closed.
-type closeCounter struct {
-	io.Reader
-	closes int
-}
-
-func (c *closeCounter) Close() error { c.closes++; return nil }
-
-func testStream(r io.Reader) (*stream, *closeCounter) {
-	body := &closeCounter{Reader: r}
+func testStream(r io.Reader) (*stream, *providertest.CloseCounter) {
+	body := &providertest.CloseCounter{Reader: r}
 	s := newStream(context.Background(), body, "bedrock", []string{"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})
 	s.id = "req-1"
 	s.model = "claude-sonnet"
 	s.created = time.Unix(1700000000, 0).UTC()
 	return s, body
-}
-
-// drain reads s to its end and returns the chunks and the final error.
-func drain(t testing.TB, s llmgate.ChatStream) ([]*llmgate.ChatChunk, error) {
-	t.Helper()
-	var chunks []*llmgate.ChatChunk
-	for range 10_000 {
-		c, err := s.Recv()
-		if err != nil {
-			return chunks, err
-		}
-		chunks = append(chunks, c)
-	}
-	t.Fatal("stream did not end")
-	return nil, nil
 }
 
 func TestStream(t *testing.T) {
@@ -157,7 +135,7 @@ func TestStream(t *testing.T) {
 		for _, rd := range readers {
 			t.Run(tt.file+"/"+rd.name, func(t *testing.T) {
 				s, body := testStream(rd.wrap(bytes.NewReader(loadStream(t, tt.file))))
-				got, err := drain(t, s)
+				got, err := providertest.Drain(t, s)
 				if diff := cmp.Diff(tt.want, got); diff != "" {
 					t.Errorf("chunks mismatch (-want +got):\n%s", diff)
 				}
@@ -174,8 +152,8 @@ func TestStream(t *testing.T) {
 				if err := s.Close(); err != nil {
 					t.Errorf("Close = %v", err)
 				}
-				if body.closes != 1 {
-					t.Errorf("body closed %d times, want 1", body.closes)
+				if body.Closes != 1 {
+					t.Errorf("body closed %d times, want 1", body.Closes)
 				}
 			})
 		}
@@ -185,7 +163,7 @@ func TestStream(t *testing.T) {
 func TestStreamServedOnFirstChunk(t *testing.T) {
 	s, _ := testStream(bytes.NewReader(loadStream(t, "stream_text.json")))
 	s.served = &llmgate.Served{Model: "claude-sonnet", Upstream: time.Second}
-	chunks, err := drain(t, s)
+	chunks, err := providertest.Drain(t, s)
 	if err != io.EOF {
 		t.Fatal(err)
 	}
@@ -216,7 +194,7 @@ func TestStreamExceptions(t *testing.T) {
 		t.Run(tt.typ+"/"+tt.message, func(t *testing.T) {
 			payload, _ := json.Marshal(map[string]string{"message": tt.message})
 			s, _ := testStream(bytes.NewReader(encodeFrames(t, []frameSpec{{Exception: tt.typ, Payload: payload}})))
-			_, err := drain(t, s)
+			_, err := providertest.Drain(t, s)
 			e := llmgate.AsError(err)
 			if e.Code != tt.code || e.Message != tt.message || e.Provider != "bedrock" {
 				t.Errorf("err = %v, want code %s and message %q from bedrock", err, tt.code, tt.message)
@@ -269,12 +247,12 @@ func TestStreamMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, body := testStream(bytes.NewReader(tt.body))
-			_, err := drain(t, s)
+			_, err := providertest.Drain(t, s)
 			if code := llmgate.ErrorCodeOf(err); code != tt.code {
 				t.Errorf("err = %v, want code %s", err, tt.code)
 			}
-			if body.closes != 1 {
-				t.Errorf("body closed %d times, want 1", body.closes)
+			if body.Closes != 1 {
+				t.Errorf("body closed %d times, want 1", body.Closes)
 			}
 		})
 	}
@@ -284,7 +262,7 @@ func TestStreamReadErrors(t *testing.T) {
 	broken := errors.New("connection reset by peer")
 	t.Run("broken connection", func(t *testing.T) {
 		s, _ := testStream(io.MultiReader(bytes.NewReader(loadStream(t, "stream_cut.json")), iotest.ErrReader(broken)))
-		_, err := drain(t, s)
+		_, err := providertest.Drain(t, s)
 		if code := llmgate.ErrorCodeOf(err); code != llmgate.EUpstreamConnection || !errors.Is(err, broken) {
 			t.Errorf("err = %v, want upstream_connection wrapping the cause", err)
 		}
@@ -293,7 +271,7 @@ func TestStreamReadErrors(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		s := newStream(ctx, io.NopCloser(iotest.ErrReader(context.Canceled)), "bedrock", nil)
-		_, err := drain(t, s)
+		_, err := providertest.Drain(t, s)
 		if code := llmgate.ErrorCodeOf(err); code != llmgate.EClientClosed {
 			t.Errorf("err = %v, want client_closed", err)
 		}
@@ -313,8 +291,8 @@ func TestStreamReadErrors(t *testing.T) {
 		if code := llmgate.ErrorCodeOf(err); code != llmgate.EClientClosed {
 			t.Errorf("Recv after Close = %v, want client_closed", err)
 		}
-		if body.closes != 1 {
-			t.Errorf("body closed %d times, want 1", body.closes)
+		if body.Closes != 1 {
+			t.Errorf("body closed %d times, want 1", body.Closes)
 		}
 	})
 }
@@ -324,7 +302,7 @@ func TestStreamReadErrors(t *testing.T) {
 func TestStreamRedactsSecrets(t *testing.T) {
 	payload := `{"message":"bad key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","originalMessage":"key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","originalStatusCode":400}`
 	s, _ := testStream(bytes.NewReader(encodeFrames(t, []frameSpec{{Exception: "modelStreamErrorException", Payload: json.RawMessage(payload)}})))
-	_, err := drain(t, s)
+	_, err := providertest.Drain(t, s)
 	if strings.Contains(err.Error(), "EXAMPLEKEY") || strings.Contains(llmgate.AsError(err).Message, "EXAMPLEKEY") {
 		t.Errorf("the secret leaked: %v", err)
 	}
@@ -354,8 +332,8 @@ func FuzzStreamRecv(f *testing.F) {
 		if err != io.EOF && !errors.As(err, &e) {
 			t.Fatalf("err = %#v, want io.EOF or an *llmgate.Error", err)
 		}
-		if body.closes != 1 {
-			t.Fatalf("body closed %d times, want 1", body.closes)
+		if body.Closes != 1 {
+			t.Fatalf("body closed %d times, want 1", body.Closes)
 		}
 	})
 }

@@ -2,19 +2,15 @@ package gemini
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // parseErrorBody reads a Google API error answer. Some Google front ends
@@ -70,8 +66,7 @@ func httpError(provider, secret string, status int, header http.Header, body []b
 const tokenLimitText = "exceeds the maximum number of tokens"
 
 func classify(status int, ae *apiError) llmgate.ErrorCode {
-	switch {
-	case status == http.StatusBadRequest:
+	if status == http.StatusBadRequest {
 		switch {
 		case ae.hasReason("API_KEY_INVALID"):
 			// Gemini answers an invalid key with 400 INVALID_ARGUMENT and
@@ -81,22 +76,8 @@ func classify(status int, ae *apiError) llmgate.ErrorCode {
 			return llmgate.EContextLengthExceeded
 		}
 		return llmgate.EUpstreamBadRequest
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return llmgate.EUpstreamAuth
-	case status == http.StatusNotFound:
-		return llmgate.EUpstreamNotFound
-	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
-		return llmgate.EUpstreamTimeout
-	case status == http.StatusTooManyRequests:
-		return llmgate.ERateLimited
-	case status == http.StatusServiceUnavailable:
-		return llmgate.EUpstreamUnavailable
-	case status >= 500:
-		return llmgate.EUpstreamError
-	case status >= 400:
-		return llmgate.EUpstreamBadRequest
 	}
-	return llmgate.EUpstreamBadResponse
+	return transport.StatusErrorCode(status)
 }
 
 func (ae *apiError) hasReason(reason string) bool {
@@ -156,13 +137,8 @@ const retryAfterDetail = "type.googleapis.com/google.rpc.RetryInfo"
 // header, in seconds or as an HTTP date, else the retryDelay of the
 // RetryInfo detail, a protobuf Duration such as "17s" or "0.5s".
 func retryAfter(h http.Header, ae *apiError, now time.Time) time.Duration {
-	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-			return time.Duration(s * float64(time.Second))
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0)
-		}
+	if d, ok := transport.RetryAfter(h.Get("Retry-After"), now); ok {
+		return d
 	}
 	for _, d := range ae.Details {
 		if d.Type != retryAfterDetail {
@@ -201,53 +177,8 @@ func redact(s, secret string) string {
 	return s
 }
 
-// redactedError hides secrets in the text of the error it wraps while
-// keeping it available to errors.Is and errors.As.
-type redactedError struct {
-	err    error
-	secret string
-}
-
-func (e *redactedError) Error() string { return redact(e.err.Error(), e.secret) }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redactError removes secret from e's message and from the text of its
-// cause, in place, and returns e.
+// redactError removes secret, and anything shaped like a Google credential,
+// from e's message and from the text of its cause, in place, and returns e.
 func redactError(e *llmgate.Error, secret string) *llmgate.Error {
-	e.Message = redact(e.Message, secret)
-	if e.Err == nil {
-		return e
-	}
-	if r, ok := e.Err.(*redactedError); ok && r.secret == secret {
-		return e
-	}
-	e.Err = &redactedError{err: e.Err, secret: secret}
-	return e
-}
-
-// transportError classifies a failure to exchange bytes with Gemini. The
-// *url.Error that net/http returns names the URL: only its cause is kept.
-func transportError(ctx context.Context, provider, op string, err error) *llmgate.Error {
-	err = stripURL(err)
-	e := &llmgate.Error{Provider: provider, Err: fmt.Errorf("%s: %w", op, err)}
-	var ne net.Error
-	switch {
-	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
-		e.Code, e.Message = llmgate.EClientClosed, "the request was canceled"
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout()):
-		e.Code, e.Message = llmgate.EUpstreamTimeout, "the provider did not answer in time"
-	default:
-		e.Code, e.Message = llmgate.EUpstreamConnection, "the connection to the provider failed"
-	}
-	return e
-}
-
-// stripURL returns the cause of the innermost *url.Error in err's chain.
-func stripURL(err error) error {
-	var ue *url.Error
-	for errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return err
+	return transport.RedactError(e, func(s string) string { return redact(s, secret) })
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 const testKey = "AIzaSyTest0123456789abcdefghijklmnopqrs"
@@ -33,7 +34,7 @@ func TestHTTPError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			e := httpError("gemini", testKey, tt.status, tt.header, readFile(t, tt.file))
+			e := httpError("gemini", testKey, tt.status, tt.header, providertest.ReadFile(t, tt.file))
 			if e.Code != tt.code || e.UpstreamStatus != tt.status || e.Provider != "gemini" {
 				t.Errorf("got code %s status %d provider %q, want %s %d gemini", e.Code, e.UpstreamStatus, e.Provider, tt.code, tt.status)
 			}

@@ -11,13 +11,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // DefaultBaseURL is the Gemini API's base URL, as the official SDKs mean it:
@@ -34,9 +34,6 @@ const DefaultName = "gemini"
 // DefaultMaxResponseBytes bounds a non-streamed response body when
 // Config.MaxResponseBytes is zero.
 const DefaultMaxResponseBytes = 32 << 20
-
-// maxErrorBodyBytes bounds an error answer's body; real ones are small.
-const maxErrorBodyBytes = 1 << 20
 
 // Config configures a Client. Its zero value talks to the Gemini API
 // without a key.
@@ -96,7 +93,7 @@ func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		// The parse error quotes the URL, which may hold credentials.
-		return nil, fmt.Errorf("%w: %w", ErrBaseURL, stripURL(err))
+		return nil, fmt.Errorf("%w: %w", ErrBaseURL, transport.StripURL(err))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return nil, ErrBaseURL
@@ -215,13 +212,13 @@ func (c *Client) do(ctx context.Context, endpoint string, body []byte) ([]byte, 
 		return nil, 0, err
 	}
 	defer resp.Body.Close()
-	data, err := readLimited(resp.Body, resp.ContentLength, c.maxBody)
-	if errors.Is(err, errTooLarge) {
+	data, err := transport.ReadLimited(resp.Body, resp.ContentLength, c.maxBody)
+	if errors.Is(err, transport.ErrTooLarge) {
 		return nil, 0, c.fail(&llmgate.Error{Code: llmgate.EUpstreamBadResponse, UpstreamStatus: resp.StatusCode,
 			Message: fmt.Sprintf("the provider's answer is larger than %d bytes", c.maxBody), Err: err})
 	}
 	if err != nil {
-		return nil, 0, c.fail(transportError(ctx, c.name, "reading response", err))
+		return nil, 0, c.fail(transport.Error(ctx, c.name, "reading response", err))
 	}
 	return data, time.Since(start), nil
 }
@@ -231,7 +228,7 @@ func (c *Client) do(ctx context.Context, endpoint string, body []byte) ([]byte, 
 func (c *Client) send(ctx context.Context, endpoint string, body []byte, accept string) (*http.Response, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, c.fail(&llmgate.Error{Code: llmgate.EInternal, Message: "the provider's address is invalid", Err: stripURL(err)})
+		return nil, 0, c.fail(&llmgate.Error{Code: llmgate.EInternal, Message: "the provider's address is invalid", Err: transport.StripURL(err)})
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", accept)
@@ -241,14 +238,14 @@ func (c *Client) send(ctx context.Context, endpoint string, body []byte, accept 
 	start := time.Now()
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, 0, c.fail(transportError(ctx, c.name, "sending request", err))
+		return nil, 0, c.fail(transport.Error(ctx, c.name, "sending request", err))
 	}
 	latency := time.Since(start)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		data, err := readLimited(resp.Body, resp.ContentLength, maxErrorBodyBytes)
-		if err != nil && !errors.Is(err, errTooLarge) {
-			return nil, 0, c.fail(transportError(ctx, c.name, "reading error response", err))
+		data, err := transport.ReadErrorBody(resp)
+		if err != nil {
+			return nil, 0, c.fail(transport.Error(ctx, c.name, "reading error response", err))
 		}
 		return nil, 0, httpError(c.name, c.key, resp.StatusCode, resp.Header, data)
 	}
@@ -276,26 +273,4 @@ func (c *Client) decodeFail(err error) error {
 		return c.fail(err)
 	}
 	return c.fail(&llmgate.Error{Code: llmgate.EUpstreamBadResponse, Message: "the provider's answer could not be read", Err: err})
-}
-
-var errTooLarge = errors.New("response body exceeds the size limit")
-
-// readLimited reads r to its end, failing with errTooLarge past limit bytes.
-func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
-	if contentLength > limit {
-		return nil, errTooLarge
-	}
-	size := int64(bytes.MinRead)
-	if contentLength > 0 {
-		size = contentLength + 1 // +1 lets ReadFrom see EOF without growing
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, errTooLarge
-	}
-	return buf.Bytes(), nil
 }

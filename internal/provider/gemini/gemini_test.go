@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 // serve starts an upstream that checks what every request has in common —
@@ -64,7 +65,7 @@ func TestClientChat(t *testing.T) {
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || len(body.Contents) != 1 || body.Contents[0].Parts[0].Text != "hi" {
 			t.Errorf("body %+v, err %v", body, err)
 		}
-		w.Write(readFile(t, "response_text.json"))
+		w.Write(providertest.ReadFile(t, "response_text.json"))
 	})
 	r, err := newClient(t, srv).Chat(context.Background(), chatReq())
 	if err != nil {
@@ -87,7 +88,7 @@ func TestClientChatStream(t *testing.T) {
 			t.Errorf("Accept %q", r.Header.Get("Accept"))
 		}
 		w.Header().Set("Content-Type", "text/event-stream")
-		w.Write(readFile(t, "stream_text.sse"))
+		w.Write(providertest.ReadFile(t, "stream_text.sse"))
 	})
 	s, err := newClient(t, srv).ChatStream(context.Background(), chatReq())
 	if err != nil {
@@ -128,7 +129,7 @@ func TestClientEmbed(t *testing.T) {
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || len(body.Requests) != 2 || body.Requests[1].Model != "models/gemini-embedding-001" {
 			t.Errorf("body %+v, err %v", body, err)
 		}
-		w.Write(readFile(t, "embed_response.json"))
+		w.Write(providertest.ReadFile(t, "embed_response.json"))
 	})
 	r, err := newClient(t, srv).Embed(context.Background(), &llmgate.EmbeddingRequest{Model: "embed", Input: []string{"first text", "second"}})
 	if err != nil {
@@ -143,7 +144,7 @@ func TestClientErrors(t *testing.T) {
 	fixture := func(status int, file string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(status)
-			w.Write(readFile(t, file))
+			w.Write(providertest.ReadFile(t, file))
 		}
 	}
 	tests := []struct {
@@ -164,7 +165,7 @@ func TestClientErrors(t *testing.T) {
 		{"too large", fixture(200, "response_text.json"), 100, llmgate.EUpstreamBadResponse},
 		{"too large chunked", func(w http.ResponseWriter, r *http.Request) {
 			w.(http.Flusher).Flush() // no Content-Length: the limit must be found by reading
-			w.Write(readFile(t, "response_text.json"))
+			w.Write(providertest.ReadFile(t, "response_text.json"))
 		}, 100, llmgate.EUpstreamBadResponse},
 		{"connection cut mid body", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "1000")
@@ -202,7 +203,7 @@ func TestClientErrors(t *testing.T) {
 func TestClientRateLimitRetryAfter(t *testing.T) {
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(429)
-		w.Write(readFile(t, "error_429.json"))
+		w.Write(providertest.ReadFile(t, "error_429.json"))
 	})
 	_, err := newClient(t, srv).Chat(context.Background(), chatReq())
 	if e := llmgate.AsError(err); e.RetryAfter != 17*time.Second || e.UpstreamStatus != 429 {
@@ -400,7 +401,7 @@ func TestClientSendsTranslatedBody(t *testing.T) {
 		if diff := cmp.Diff(string(want), string(got)); diff != "" {
 			t.Errorf("body (-want +got):\n%s", diff)
 		}
-		w.Write(readFile(t, "response_function_call.json"))
+		w.Write(providertest.ReadFile(t, "response_function_call.json"))
 	})
 	r, err := newClient(t, srv).Chat(context.Background(), toolRoundTripChat)
 	if err != nil {

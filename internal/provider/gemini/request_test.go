@@ -1,58 +1,17 @@
 package gemini
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
 func ptr[T any](v T) *T { return &v }
-
-// readFile returns the content of testdata/name.
-func readFile(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
-// checkGolden compares got, indented, with testdata/name, or rewrites the
-// file under -update. Indenting keeps key order, so the comparison is exact
-// but for whitespace.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, got, "", "  "); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, got)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
-}
 
 func text(role llmgate.Role, s string) llmgate.Message {
 	return llmgate.Message{Role: role, Content: []llmgate.Part{llmgate.TextPart(s)}}
@@ -188,7 +147,7 @@ func TestEncodeChatRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, tt.golden, got)
+			providertest.CheckGolden(t, tt.golden, got)
 		})
 	}
 }
@@ -287,7 +246,7 @@ func TestEncodeEmbeddingRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "embed_request.golden.json", got)
+	providertest.CheckGolden(t, "embed_request.golden.json", got)
 
 	rejects := []struct {
 		name string

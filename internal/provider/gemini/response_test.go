@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 var received = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -59,7 +60,7 @@ func TestDecodeChatResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got, err := decodeChatResponse(readFile(t, tt.file), received)
+			got, err := decodeChatResponse(providertest.ReadFile(t, tt.file), received)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +83,7 @@ func TestDecodeChatResponseRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			_, err := decodeChatResponse(readFile(t, tt.file), received)
+			_, err := decodeChatResponse(providertest.ReadFile(t, tt.file), received)
 			e := llmgate.AsError(err)
 			if e.Code != tt.code || !strings.Contains(e.Message, tt.msg) {
 				t.Errorf("err = %v, want code %s and message with %q", err, tt.code, tt.msg)
@@ -146,7 +147,7 @@ func TestDecodeChatResponseMalformed(t *testing.T) {
 
 func TestDecodeEmbeddingResponse(t *testing.T) {
 	inputs := []string{"first text", "second"}
-	got, err := decodeEmbeddingResponse(readFile(t, "embed_response.json"), inputs)
+	got, err := decodeEmbeddingResponse(providertest.ReadFile(t, "embed_response.json"), inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestDecodeEmbeddingResponse(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
-	if _, err := decodeEmbeddingResponse(readFile(t, "embed_response.json"), inputs[:1]); err == nil {
+	if _, err := decodeEmbeddingResponse(providertest.ReadFile(t, "embed_response.json"), inputs[:1]); err == nil {
 		t.Error("a count mismatch was accepted")
 	}
 	if _, err := decodeEmbeddingResponse([]byte(`{"embeddings":[{"values":[]}]}`), inputs[:1]); err == nil {

@@ -2,16 +2,15 @@ package gemini
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/sse"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // DefaultMaxLineBytes bounds one line of a stream. A Gemini chunk is a few
@@ -23,11 +22,6 @@ const DefaultMaxLineBytes = 4 << 20
 // streamBufferSize is the read buffer of a stream; longer lines are
 // assembled in a separate buffer up to the line limit.
 const streamBufferSize = 16 << 10
-
-var (
-	errLineTooLong  = errors.New("stream line longer than the limit")
-	errStreamClosed = errors.New("stream closed by the caller")
-)
 
 // Stream is a llmgate.ChatStream over the server-sent events of
 // streamGenerateContent?alt=sse, where each event is a whole
@@ -43,7 +37,7 @@ var (
 // a stream that ends before every candidate has a finish reason was cut.
 type Stream struct {
 	ctx      context.Context
-	body     io.ReadCloser
+	body     *transport.Body
 	r        *bufio.Reader
 	provider string
 	secret   string
@@ -52,19 +46,16 @@ type Stream struct {
 	// served goes on the first chunk returned, then is cleared.
 	served *llmgate.Served
 
-	long []byte // assembles lines longer than the read buffer
-	data []byte // the data of the event being read
-	wire generateContentResponse
+	// events reads the events of r; it is made by the first read, so that
+	// r may be replaced until then.
+	events *sse.Reader
+	wire   generateContentResponse
 
 	id, model string
 	usage     *llmgate.Usage
 	cands     []candidateState
 	eof       bool  // the body has ended
 	err       error // sticky: io.EOF after the usage chunk, or the error that ended the stream
-
-	closed    atomic.Bool
-	closeOnce sync.Once
-	closeErr  error
 }
 
 // candidateState is what the stream remembers of one candidate.
@@ -86,7 +77,7 @@ func newStream(ctx context.Context, body io.ReadCloser, provider, secret string,
 	}
 	return &Stream{
 		ctx:      ctx,
-		body:     body,
+		body:     transport.NewBody(body),
 		r:        bufio.NewReaderSize(body, min(streamBufferSize, maxLine+2)),
 		provider: provider,
 		secret:   secret,
@@ -104,8 +95,8 @@ func (s *Stream) Recv() (*llmgate.ChatChunk, error) {
 		return nil, s.err
 	}
 	for {
-		if s.closed.Load() {
-			return nil, s.fail(&llmgate.Error{Code: llmgate.EClientClosed, Provider: s.provider, Message: "the stream was closed", Err: errStreamClosed})
+		if s.body.Closed() {
+			return nil, s.fail(transport.ClosedError(s.provider))
 		}
 		if s.eof {
 			return s.finish()
@@ -150,7 +141,7 @@ func (s *Stream) finish() (*llmgate.ChatChunk, error) {
 		return c, nil
 	}
 	s.err = io.EOF
-	s.closeBody()
+	s.body.Release()
 	return nil, io.EOF
 }
 
@@ -163,106 +154,44 @@ func (s *Stream) fail(err error) error {
 		err = redactError(e, s.secret)
 	}
 	s.err = err
-	s.closeBody()
+	s.body.Release()
 	return err
 }
 
 // Close releases the upstream connection. It is safe to call more than once,
 // after io.EOF, and from another goroutine to end a blocked Recv.
-func (s *Stream) Close() error {
-	s.closed.Store(true)
-	return s.closeBody()
-}
-
-func (s *Stream) closeBody() error {
-	s.closeOnce.Do(func() { s.closeErr = s.body.Close() })
-	return s.closeErr
-}
+func (s *Stream) Close() error { return s.body.Close() }
 
 // nextEvent returns the data of the next event that has any, or nil with
 // s.eof set when the body ends. An event the body's end cuts short (no
-// blank line after it) is still returned: decode tells a whole one from a
-// torn one. The result is valid until the next call.
+// blank line after it) is still returned, with s.eof set: decode tells a
+// whole one from a torn one. The result is valid until the next call.
 func (s *Stream) nextEvent() ([]byte, error) {
-	s.data = s.data[:0]
-	hasData := false
-	for {
-		line, err := s.readLine()
-		if err == io.EOF {
-			s.eof = true
-			if hasData {
-				return s.data, nil
-			}
-			return nil, nil
-		}
-		if err != nil {
-			return nil, s.readError(err)
-		}
-		if len(line) == 0 {
-			if hasData {
-				return s.data, nil
-			}
-			continue
-		}
-		if line[0] == ':' {
-			continue // a comment
-		}
-		field, value, _ := bytes.Cut(line, []byte{':'})
-		if len(value) > 0 && value[0] == ' ' {
-			value = value[1:]
-		}
-		if string(field) != "data" {
-			continue
-		}
-		if hasData {
-			s.data = append(s.data, '\n')
-		}
-		s.data = append(s.data, value...)
-		hasData = true
-		if len(s.data) > s.maxLine {
-			return nil, s.readError(errLineTooLong)
-		}
+	if s.events == nil {
+		s.events = sse.NewReader(s.r, s.maxLine)
 	}
-}
-
-// readLine returns the next line without its line ending, or io.EOF. The
-// result is valid until the next call.
-func (s *Stream) readLine() ([]byte, error) {
-	line, err := s.r.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		s.long = append(s.long[:0], line...)
-		for err == bufio.ErrBufferFull {
-			if len(s.long) > s.maxLine {
-				return nil, errLineTooLong
-			}
-			line, err = s.r.ReadSlice('\n')
-			s.long = append(s.long, line...)
-		}
-		line = s.long
+	_, data, err := s.events.Next()
+	switch {
+	case err == io.EOF:
+		s.eof = true
+		return nil, nil
+	case errors.Is(err, sse.ErrIncomplete):
+		s.eof = true
+	case err != nil:
+		return nil, s.readError(err)
 	}
-	if err == io.EOF && len(line) > 0 {
-		err = nil // a last line without its newline
-	}
-	if err != nil {
-		return nil, err
-	}
-	line = bytes.TrimSuffix(line, []byte{'\n'})
-	line = bytes.TrimSuffix(line, []byte{'\r'})
-	if len(line) > s.maxLine {
-		return nil, errLineTooLong
-	}
-	return line, nil
+	return data, nil
 }
 
 // readError classifies a failure to read the stream.
 func (s *Stream) readError(err error) *llmgate.Error {
-	if errors.Is(err, errLineTooLong) {
+	if errors.Is(err, sse.ErrLineTooLong) {
 		return &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a stream line longer than the limit", Err: err}
 	}
-	if s.closed.Load() {
-		return &llmgate.Error{Code: llmgate.EClientClosed, Provider: s.provider, Message: "the stream was closed", Err: errStreamClosed}
+	if s.body.Closed() {
+		return transport.ClosedError(s.provider)
 	}
-	return transportError(s.ctx, s.provider, "reading stream", err)
+	return transport.Error(s.ctx, s.provider, "reading stream", err)
 }
 
 // decode translates one event; it returns nil, nil for an event that

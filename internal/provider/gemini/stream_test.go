@@ -10,34 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
-
-// closeCounter is a body that records how often it was closed.
-type closeCounter struct {
-	io.Reader
-	closes int
-}
-
-func (c *closeCounter) Close() error { c.closes++; return nil }
-
-// drain reads s to its end and returns the chunks and the final error.
-func drain(tb testing.TB, s *Stream) ([]*llmgate.ChatChunk, error) {
-	tb.Helper()
-	var chunks []*llmgate.ChatChunk
-	for range 10_000 {
-		c, err := s.Recv()
-		if err != nil {
-			return chunks, err
-		}
-		chunks = append(chunks, c)
-	}
-	tb.Fatal("stream did not end")
-	return nil, nil
-}
 
 func TestStream(t *testing.T) {
 	chunk := func(id, model string, d ...llmgate.ChoiceDelta) *llmgate.ChatChunk {
@@ -76,24 +53,15 @@ func TestStream(t *testing.T) {
 		{"stream_candidate_blocked.sse", nil, &llmgate.Error{Code: llmgate.EContentFiltered}, "Gemini blocked the answer (PROHIBITED_CONTENT)"},
 		{"stream_prompt_blocked.sse", nil, &llmgate.Error{Code: llmgate.EContentFiltered}, "Gemini blocked the prompt (PROHIBITED_CONTENT)"},
 	}
-	readers := []struct {
-		name string
-		wrap func(io.Reader) io.Reader
-	}{
-		{"whole", func(r io.Reader) io.Reader { return r }},
-		{"one_byte", iotest.OneByteReader},
-		{"half", iotest.HalfReader},
-		{"data_err", iotest.DataErrReader},
-	}
 	for _, tt := range tests {
-		for _, rd := range readers {
-			t.Run(tt.file+"/"+rd.name, func(t *testing.T) {
-				body := &closeCounter{Reader: rd.wrap(bytes.NewReader(readFile(t, tt.file)))}
+		for _, rd := range providertest.BodyReaders {
+			t.Run(tt.file+"/"+rd.Name, func(t *testing.T) {
+				body := &providertest.CloseCounter{Reader: rd.Wrap(bytes.NewReader(providertest.ReadFile(t, tt.file)))}
 				s := newStream(context.Background(), body, "gemini", "", 4096, received)
 				// A read buffer smaller than the lines sends every line
 				// through the assembling path.
 				s.r = bufio.NewReaderSize(body, 64)
-				got, err := drain(t, s)
+				got, err := providertest.Drain(t, s)
 				if diff := cmp.Diff(tt.want, got); diff != "" {
 					t.Errorf("chunks mismatch (-want +got):\n%s", diff)
 				}
@@ -106,11 +74,11 @@ func TestStream(t *testing.T) {
 				if _, again := s.Recv(); again != err {
 					t.Errorf("second Recv after the end = %v, want the same %v", again, err)
 				}
-				if body.closes != 1 {
-					t.Errorf("body closed %d times, want 1", body.closes)
+				if body.Closes != 1 {
+					t.Errorf("body closed %d times, want 1", body.Closes)
 				}
-				if err := s.Close(); err != nil || body.closes != 1 {
-					t.Errorf("Close after the end: err %v, closes %d", err, body.closes)
+				if err := s.Close(); err != nil || body.Closes != 1 {
+					t.Errorf("Close after the end: err %v, closes %d", err, body.Closes)
 				}
 			})
 		}
@@ -118,9 +86,9 @@ func TestStream(t *testing.T) {
 }
 
 func TestStreamServedOnFirstChunk(t *testing.T) {
-	s := newStream(context.Background(), io.NopCloser(bytes.NewReader(readFile(t, "stream_text.sse"))), "gemini", "", 0, received)
+	s := newStream(context.Background(), io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "stream_text.sse"))), "gemini", "", 0, received)
 	s.served = &llmgate.Served{Model: "flash"}
-	chunks, err := drain(t, s)
+	chunks, err := providertest.Drain(t, s)
 	if err != io.EOF {
 		t.Fatal(err)
 	}
@@ -152,7 +120,7 @@ func TestStreamEdgeCases(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStream(context.Background(), io.NopCloser(strings.NewReader(tt.body)), "gemini", "", 4096, received)
-			chunks, err := drain(t, s)
+			chunks, err := providertest.Drain(t, s)
 			if tt.code == "" {
 				if err != io.EOF {
 					t.Fatalf("err = %v, want io.EOF", err)
@@ -187,7 +155,7 @@ func TestStreamRedactsKey(t *testing.T) {
 }
 
 func TestStreamCloseStopsRecv(t *testing.T) {
-	s := newStream(context.Background(), io.NopCloser(bytes.NewReader(readFile(t, "stream_text.sse"))), "gemini", "", 0, received)
+	s := newStream(context.Background(), io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "stream_text.sse"))), "gemini", "", 0, received)
 	if _, err := s.Recv(); err != nil {
 		t.Fatal(err)
 	}
@@ -228,10 +196,10 @@ func FuzzStreamParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		body := &closeCounter{Reader: bytes.NewReader(data)}
+		body := &providertest.CloseCounter{Reader: bytes.NewReader(data)}
 		s := newStream(context.Background(), body, "gemini", "", 1024, received)
 		s.r = bufio.NewReaderSize(body, 64)
-		chunks, err := drain(t, s)
+		chunks, err := providertest.Drain(t, s)
 		var e *llmgate.Error
 		if err != io.EOF && !errors.As(err, &e) {
 			t.Fatalf("ended with %T %v", err, err)
@@ -242,14 +210,14 @@ func FuzzStreamParse(f *testing.F) {
 		if _, again := s.Recv(); again != err {
 			t.Fatalf("Recv after the end = %v, want %v", again, err)
 		}
-		if body.closes != 1 {
-			t.Fatalf("body closed %d times", body.closes)
+		if body.Closes != 1 {
+			t.Fatalf("body closed %d times", body.Closes)
 		}
 	})
 }
 
 func BenchmarkStreamDecode(b *testing.B) {
-	one := readFile(b, "stream_text.sse")
+	one := providertest.ReadFile(b, "stream_text.sse")
 	// Many text events, then the finishing one.
 	middle := bytes.SplitAfter(one, []byte("\r\n\r\n"))[1]
 	data := append(bytes.Repeat(middle, 200), one...)
@@ -259,7 +227,7 @@ func BenchmarkStreamDecode(b *testing.B) {
 	for b.Loop() {
 		r.Reset(data)
 		s := newStream(context.Background(), io.NopCloser(r), "gemini", "", 0, received)
-		if _, err := drain(b, s); err != io.EOF {
+		if _, err := providertest.Drain(b, s); err != io.EOF {
 			b.Fatal(err)
 		}
 	}

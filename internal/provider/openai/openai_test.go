@@ -1,60 +1,22 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
 const testKey = "sk-proj-TESTKEY0123456789abcdefghijklmnopqrstuvwxyz"
-
-func readFile(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// checkGolden compares a request body, indented, with testdata/name.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, got, "", "  "); err != nil {
-		t.Fatalf("body is not JSON: %v\n%s", err, got)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
-}
 
 // upstream is a fake OpenAI API that checks each request and answers with a
 // recorded response.
@@ -136,13 +98,13 @@ func chatRequest() *llmgate.ChatRequest {
 }
 
 func TestChat(t *testing.T) {
-	u := &upstream{path: "/v1/chat/completions", answer: readFile(t, "chat_response.json")}
+	u := &upstream{path: "/v1/chat/completions", answer: providertest.ReadFile(t, "chat_response.json")}
 	c := start(t, u, Config{Models: models})
 	got, err := c.Chat(context.Background(), chatRequest())
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "chat_request.golden.json", u.body)
+	providertest.CheckGolden(t, "chat_request.golden.json", u.body)
 	if got.Served.Upstream <= 0 {
 		t.Errorf("Served.Upstream = %v, want > 0", got.Served.Upstream)
 	}
@@ -166,7 +128,7 @@ func TestChat(t *testing.T) {
 }
 
 func TestChatStream(t *testing.T) {
-	u := &upstream{path: "/v1/chat/completions", header: http.Header{"Content-Type": {"text/event-stream"}}, answer: readFile(t, "chat_stream.sse")}
+	u := &upstream{path: "/v1/chat/completions", header: http.Header{"Content-Type": {"text/event-stream"}}, answer: providertest.ReadFile(t, "chat_stream.sse")}
 	c := start(t, u, Config{Models: models})
 	s, err := c.ChatStream(context.Background(), chatRequest())
 	if err != nil {
@@ -217,14 +179,14 @@ func TestChatStream(t *testing.T) {
 }
 
 func TestEmbed(t *testing.T) {
-	u := &upstream{path: "/v1/embeddings", answer: readFile(t, "embeddings_response.json")}
+	u := &upstream{path: "/v1/embeddings", answer: providertest.ReadFile(t, "embeddings_response.json")}
 	c := start(t, u, Config{Models: models})
 	dims := 3
 	got, err := c.Embed(context.Background(), &llmgate.EmbeddingRequest{Model: "embed", Input: []string{"a", "b"}, Dimensions: &dims, User: "u1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "embeddings_request.golden.json", u.body)
+	providertest.CheckGolden(t, "embeddings_request.golden.json", u.body)
 	got.Served.Upstream = 0
 	want := &llmgate.EmbeddingResponse{
 		Served: llmgate.Served{Model: "embed"},
@@ -240,13 +202,13 @@ func TestEmbed(t *testing.T) {
 }
 
 func TestGenerateImage(t *testing.T) {
-	u := &upstream{path: "/v1/images/generations", answer: readFile(t, "images_response.json")}
+	u := &upstream{path: "/v1/images/generations", answer: providertest.ReadFile(t, "images_response.json")}
 	c := start(t, u, Config{Models: models})
 	got, err := c.GenerateImage(context.Background(), &llmgate.ImageRequest{Model: "image", Prompt: "A sea otter", N: 1, Size: "1024x1024", Quality: "hd", Style: "vivid"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "images_request.golden.json", u.body)
+	providertest.CheckGolden(t, "images_request.golden.json", u.body)
 	if got.Served.Model != "image" || len(got.Data) != 1 || got.Data[0].RevisedPrompt == "" || got.Quality != "hd" || got.Size != "1024x1024" {
 		t.Errorf("response %+v", got)
 	}
@@ -267,7 +229,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u := &upstream{path: "/v1/chat/completions", status: tt.status, header: tt.header, answer: readFile(t, tt.file)}
+			u := &upstream{path: "/v1/chat/completions", status: tt.status, header: tt.header, answer: providertest.ReadFile(t, tt.file)}
 			c := start(t, u, Config{Name: "openai_eu"})
 			_, err := c.Chat(context.Background(), chatRequest())
 			var e *llmgate.Error
@@ -332,7 +294,7 @@ func TestNoKeyNoAuthorization(t *testing.T) {
 		if _, ok := r.Header["Authorization"]; ok {
 			t.Error("Authorization sent without a key")
 		}
-		w.Write(readFile(t, "embeddings_response.json"))
+		w.Write(providertest.ReadFile(t, "embeddings_response.json"))
 	}))
 	defer srv.Close()
 	c, err := New(Config{BaseURL: srv.URL, HTTPClient: srv.Client()})

@@ -1,58 +1,17 @@
 package openaiwire
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
 func ptr[T any](v T) *T { return &v }
-
-// readFile returns the content of testdata/name.
-func readFile(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
-// checkGolden compares got, indented, with testdata/name, or rewrites the
-// file under -update. Indenting keeps key order, so the comparison is exact
-// but for whitespace.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, got, "", "  "); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, got)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
-}
 
 // Requests shared by the translation tests and the benchmarks.
 var (
@@ -164,7 +123,7 @@ func TestEncodeChatRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, "chat_request_"+tt.name+".golden.json", got)
+			providertest.CheckGolden(t, "chat_request_"+tt.name+".golden.json", got)
 		})
 	}
 }
@@ -255,7 +214,7 @@ func TestDecodeChatResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got, err := decodeChatResponse(readFile(t, tt.file))
+			got, err := decodeChatResponse(providertest.ReadFile(t, tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -284,7 +243,7 @@ func BenchmarkChatRequestEncode(b *testing.B) {
 }
 
 func BenchmarkChatResponseDecode(b *testing.B) {
-	body := readFile(b, "chat_response_text.json")
+	body := providertest.ReadFile(b, "chat_response_text.json")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 func TestEncodeEmbeddingRequest(t *testing.T) {
@@ -24,7 +25,7 @@ func TestEncodeEmbeddingRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, "embeddings_request_"+tt.name+".golden.json", got)
+			providertest.CheckGolden(t, "embeddings_request_"+tt.name+".golden.json", got)
 		})
 	}
 }
@@ -52,7 +53,7 @@ func TestDecodeEmbeddingResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got, err := decodeEmbeddingResponse(readFile(t, tt.file))
+			got, err := decodeEmbeddingResponse(providertest.ReadFile(t, tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +94,7 @@ func TestEncodeImageRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, "images_request_"+tt.name+".golden.json", got)
+			providertest.CheckGolden(t, "images_request_"+tt.name+".golden.json", got)
 		})
 	}
 }
@@ -135,7 +136,7 @@ func TestDecodeImageResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got, err := decodeImageResponse(readFile(t, tt.file), tt.req)
+			got, err := decodeImageResponse(providertest.ReadFile(t, tt.file), tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // errorBody is an OpenAI or Azure OpenAI error answer. Some gateways in
@@ -128,8 +129,7 @@ func Error(provider string, status int, header http.Header, body []byte) *llmgat
 }
 
 func classify(status int, ae *apiError) llmgate.ErrorCode {
-	switch {
-	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
+	if status == http.StatusBadRequest || status == http.StatusUnprocessableEntity {
 		switch {
 		case ae.Code == "context_length_exceeded":
 			return llmgate.EContextLengthExceeded
@@ -141,22 +141,8 @@ func classify(status int, ae *apiError) llmgate.ErrorCode {
 			return llmgate.EContextLengthExceeded
 		}
 		return llmgate.EUpstreamBadRequest
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return llmgate.EUpstreamAuth
-	case status == http.StatusNotFound:
-		return llmgate.EUpstreamNotFound
-	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
-		return llmgate.EUpstreamTimeout
-	case status == http.StatusTooManyRequests:
-		return llmgate.ERateLimited
-	case status == http.StatusServiceUnavailable:
-		return llmgate.EUpstreamUnavailable
-	case status >= 500:
-		return llmgate.EUpstreamError
-	case status >= 400:
-		return llmgate.EUpstreamBadRequest
 	}
-	return llmgate.EUpstreamBadResponse
+	return transport.StatusErrorCode(status)
 }
 
 // streamError translates an error object sent inside a stream, where there
@@ -193,13 +179,8 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 			return time.Duration(ms * float64(time.Millisecond))
 		}
 	}
-	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-			return time.Duration(s * float64(time.Second))
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0)
-		}
+	if d, ok := transport.RetryAfter(h.Get("Retry-After"), now); ok {
+		return d
 	}
 	reqOut := h.Get("x-ratelimit-remaining-requests") == "0"
 	tokOut := h.Get("x-ratelimit-remaining-tokens") == "0"
@@ -249,26 +230,8 @@ func redact(s, secret string) string {
 	return s
 }
 
-// redactedError hides secrets in the text of the error it wraps while
-// keeping it available to errors.Is and errors.As.
-type redactedError struct {
-	err    error
-	secret string
-}
-
-func (e *redactedError) Error() string { return redact(e.err.Error(), e.secret) }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redactError removes secret from e's message and from the text of its
-// cause, in place, and returns e.
+// redactError removes secret, and anything that looks like a credential,
+// from e's message and from the text of its cause, in place, and returns e.
 func redactError(e *llmgate.Error, secret string) *llmgate.Error {
-	e.Message = redact(e.Message, secret)
-	if e.Err == nil {
-		return e
-	}
-	if r, ok := e.Err.(*redactedError); ok && r.secret == secret {
-		return e
-	}
-	e.Err = &redactedError{err: e.Err, secret: secret}
-	return e
+	return transport.RedactError(e, func(s string) string { return redact(s, secret) })
 }

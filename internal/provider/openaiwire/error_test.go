@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 func TestError(t *testing.T) {
@@ -57,7 +58,7 @@ func TestError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := Error("openai", tt.status, tt.header, readFile(t, tt.file))
+			e := Error("openai", tt.status, tt.header, providertest.ReadFile(t, tt.file))
 			if e.Code != tt.wantCode {
 				t.Errorf("Code = %s, want %s", e.Code, tt.wantCode)
 			}

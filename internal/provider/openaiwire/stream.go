@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/sse"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // DefaultMaxLineBytes bounds one line of a server-sent event stream. A chat
@@ -66,10 +66,8 @@ func (c *chunkChoice) empty() bool {
 		c.FinishReason == "" && len(rawOrNil(c.Logprobs)) == 0
 }
 
-var (
-	errLineTooLong = errors.New("stream line longer than the limit")
-	doneData       = []byte("[DONE]")
-)
+// doneData is the data of the event that ends a stream well.
+var doneData = []byte("[DONE]")
 
 // ChatStream is a llmgate.ChatStream over the server-sent events of a
 // streamed chat completion. It reads the body as the caller asks for
@@ -78,7 +76,7 @@ var (
 // which ends a blocked Recv.
 type ChatStream struct {
 	ctx      context.Context
-	body     io.ReadCloser
+	body     *transport.Body
 	r        *bufio.Reader
 	provider string
 	secret   string
@@ -87,15 +85,12 @@ type ChatStream struct {
 	// served goes on the first chunk returned, then is cleared.
 	served *llmgate.Served
 
-	long  []byte // assembles lines longer than the read buffer
-	data  []byte // the data of the event being read
-	event []byte // the event's type, from an "event:" line
-	wire  chatChunk
-	err   error // sticky: io.EOF after [DONE], or the error that ended the stream
-
-	closed    atomic.Bool
-	closeOnce sync.Once
-	closeErr  error
+	// events reads the events of r; it is made by the first read, so that
+	// r may be replaced until then.
+	events *sse.Reader
+	event  []byte // the name of the event being decoded
+	wire   chatChunk
+	err    error // sticky: io.EOF after [DONE], or the error that ended the stream
 }
 
 var _ llmgate.ChatStream = (*ChatStream)(nil)
@@ -108,7 +103,7 @@ func newChatStream(ctx context.Context, body io.ReadCloser, provider, secret str
 	}
 	return &ChatStream{
 		ctx:      ctx,
-		body:     body,
+		body:     transport.NewBody(body),
 		r:        bufio.NewReaderSize(body, min(streamBufferSize, maxLine+2)),
 		provider: provider,
 		secret:   secret,
@@ -128,8 +123,8 @@ func (s *ChatStream) Recv() (*llmgate.ChatChunk, error) {
 		return nil, s.err
 	}
 	for {
-		if s.closed.Load() {
-			return nil, s.fail(&llmgate.Error{Code: llmgate.EClientClosed, Provider: s.provider, Message: "the stream was closed", Err: errStreamClosed})
+		if s.body.Closed() {
+			return nil, s.fail(transport.ClosedError(s.provider))
 		}
 		data, err := s.nextEvent()
 		if err != nil {
@@ -149,122 +144,54 @@ func (s *ChatStream) Recv() (*llmgate.ChatChunk, error) {
 	}
 }
 
-var errStreamClosed = errors.New("stream closed by the caller")
-
 // fail ends the stream with err and releases the connection.
 func (s *ChatStream) fail(err error) error {
 	if e, ok := err.(*llmgate.Error); ok {
 		err = redactError(e, s.secret)
 	}
 	s.err = err
-	s.closeBody()
+	s.body.Release()
 	return err
 }
 
 // Close releases the upstream connection. It is safe to call more than once,
 // after io.EOF, and from another goroutine to end a blocked Recv.
-func (s *ChatStream) Close() error {
-	s.closed.Store(true)
-	return s.closeBody()
-}
-
-func (s *ChatStream) closeBody() error {
-	s.closeOnce.Do(func() { s.closeErr = s.body.Close() })
-	return s.closeErr
-}
+func (s *ChatStream) Close() error { return s.body.Close() }
 
 // nextEvent returns the data of the next event that has any, or io.EOF at
 // [DONE]. The result is valid until the next call.
 func (s *ChatStream) nextEvent() ([]byte, error) {
-	s.data = s.data[:0]
-	s.event = s.event[:0]
-	hasData := false
-	for {
-		line, err := s.readLine()
-		if err == io.EOF {
-			// An event is complete only at its blank line; one cut short is
-			// dropped, as the SSE specification says, except a [DONE] that
-			// merely lacks the blank line.
-			if hasData && bytes.Equal(s.data, doneData) {
-				return nil, io.EOF
-			}
-			return nil, &llmgate.Error{Code: llmgate.EUpstreamConnection, Provider: s.provider, Message: "stream ended before completion", Err: io.ErrUnexpectedEOF}
-		}
-		if err != nil {
-			return nil, s.readError(err)
-		}
-		if len(line) == 0 {
-			if hasData {
-				break
-			}
-			s.event = s.event[:0]
-			continue
-		}
-		if line[0] == ':' {
-			continue
-		}
-		field, value, _ := bytes.Cut(line, []byte{':'})
-		if len(value) > 0 && value[0] == ' ' {
-			value = value[1:]
-		}
-		switch string(field) {
-		case "data":
-			if hasData {
-				s.data = append(s.data, '\n')
-			}
-			s.data = append(s.data, value...)
-			hasData = true
-			if len(s.data) > s.maxLine {
-				return nil, s.readError(errLineTooLong)
-			}
-		case "event":
-			s.event = append(s.event[:0], value...)
-		}
+	if s.events == nil {
+		s.events = sse.NewReader(s.r, s.maxLine)
 	}
-	if bytes.Equal(s.data, doneData) {
+	event, data, err := s.events.Next()
+	if errors.Is(err, sse.ErrIncomplete) && bytes.Equal(data, doneData) {
+		// An event is complete only at its blank line; one cut short is
+		// dropped, as the SSE specification says, except a [DONE] that
+		// merely lacks the blank line.
+		err = nil
+	}
+	switch {
+	case err == io.EOF || errors.Is(err, sse.ErrIncomplete):
+		return nil, &llmgate.Error{Code: llmgate.EUpstreamConnection, Provider: s.provider, Message: "stream ended before completion", Err: io.ErrUnexpectedEOF}
+	case err != nil:
+		return nil, s.readError(err)
+	case bytes.Equal(data, doneData):
 		return nil, io.EOF
 	}
-	return s.data, nil
-}
-
-// readLine returns the next line without its line ending, or io.EOF. The
-// result is valid until the next call.
-func (s *ChatStream) readLine() ([]byte, error) {
-	line, err := s.r.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		s.long = append(s.long[:0], line...)
-		for err == bufio.ErrBufferFull {
-			if len(s.long) > s.maxLine {
-				return nil, errLineTooLong
-			}
-			line, err = s.r.ReadSlice('\n')
-			s.long = append(s.long, line...)
-		}
-		line = s.long
-	}
-	if err == io.EOF && len(line) > 0 {
-		err = nil // a last line without its newline
-	}
-	if err != nil {
-		return nil, err
-	}
-	line = bytes.TrimSuffix(line, []byte{'\n'})
-	line = bytes.TrimSuffix(line, []byte{'\r'})
-	if len(line) > s.maxLine {
-		return nil, errLineTooLong
-	}
-	return line, nil
+	s.event = event
+	return data, nil
 }
 
 // readError classifies a failure to read the stream.
 func (s *ChatStream) readError(err error) *llmgate.Error {
-	if errors.Is(err, errLineTooLong) {
+	if errors.Is(err, sse.ErrLineTooLong) {
 		return &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a stream line longer than the limit", Err: err}
 	}
-	if s.closed.Load() {
-		return &llmgate.Error{Code: llmgate.EClientClosed, Provider: s.provider, Message: "the stream was closed", Err: errStreamClosed}
+	if s.body.Closed() {
+		return transport.ClosedError(s.provider)
 	}
-	return transportError(s.ctx, s.provider, "reading stream", err)
+	return transport.Error(s.ctx, s.provider, "reading stream", err)
 }
 
 // decode translates one event; it returns nil, nil for an event that

@@ -14,30 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
-
-// closeCounter is a body that records how often it was closed.
-type closeCounter struct {
-	io.Reader
-	closes int
-}
-
-func (c *closeCounter) Close() error { c.closes++; return nil }
-
-// drain reads s to its end and returns the chunks and the final error.
-func drain(t *testing.T, s *ChatStream) ([]*llmgate.ChatChunk, error) {
-	t.Helper()
-	var chunks []*llmgate.ChatChunk
-	for range 10_000 {
-		c, err := s.Recv()
-		if err != nil {
-			return chunks, err
-		}
-		chunks = append(chunks, c)
-	}
-	t.Fatal("stream did not end")
-	return nil, nil
-}
 
 func TestChatStream(t *testing.T) {
 	openAI := func(id string, created int64, model string) llmgate.ChatChunk {
@@ -96,24 +74,15 @@ func TestChatStream(t *testing.T) {
 		}, &llmgate.Error{Code: llmgate.EUpstreamError}, "The server had an error while processing your request. Sorry about that!"},
 		{"stream_event_error.sse", nil, &llmgate.Error{Code: llmgate.ERateLimited}, "Rate limit reached for requests"},
 	}
-	readers := []struct {
-		name string
-		wrap func(io.Reader) io.Reader
-	}{
-		{"whole", func(r io.Reader) io.Reader { return r }},
-		{"one_byte", iotest.OneByteReader},
-		{"half", iotest.HalfReader},
-		{"data_err", iotest.DataErrReader},
-	}
 	for _, tt := range tests {
-		for _, rd := range readers {
-			t.Run(tt.file+"/"+rd.name, func(t *testing.T) {
-				body := &closeCounter{Reader: rd.wrap(bytes.NewReader(readFile(t, tt.file)))}
+		for _, rd := range providertest.BodyReaders {
+			t.Run(tt.file+"/"+rd.Name, func(t *testing.T) {
+				body := &providertest.CloseCounter{Reader: rd.Wrap(bytes.NewReader(providertest.ReadFile(t, tt.file)))}
 				s := newChatStream(context.Background(), body, "openai", "", 4096)
 				// A read buffer smaller than the lines sends every line
 				// through the assembling path.
 				s.r = bufio.NewReaderSize(body, 64)
-				got, err := drain(t, s)
+				got, err := providertest.Drain(t, s)
 				if diff := cmp.Diff(tt.want, got); diff != "" {
 					t.Errorf("chunks mismatch (-want +got):\n%s", diff)
 				}
@@ -127,14 +96,14 @@ func TestChatStream(t *testing.T) {
 				if _, again := s.Recv(); again != err {
 					t.Errorf("Recv after the end = %v, want the same %v", again, err)
 				}
-				if body.closes != 1 {
-					t.Errorf("body closed %d times at the end, want 1", body.closes)
+				if body.Closes != 1 {
+					t.Errorf("body closed %d times at the end, want 1", body.Closes)
 				}
 				if err := s.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
-				if err := s.Close(); err != nil || body.closes != 1 {
-					t.Errorf("second Close = %v, body closed %d times; want nil and 1", err, body.closes)
+				if err := s.Close(); err != nil || body.Closes != 1 {
+					t.Errorf("second Close = %v, body closed %d times; want nil and 1", err, body.Closes)
 				}
 			})
 		}
@@ -142,9 +111,9 @@ func TestChatStream(t *testing.T) {
 }
 
 func TestChatStreamServedOnFirstChunkOnly(t *testing.T) {
-	s := newChatStream(context.Background(), io.NopCloser(bytes.NewReader(readFile(t, "stream_azure.sse"))), "azure_openai", "", 0)
+	s := newChatStream(context.Background(), io.NopCloser(bytes.NewReader(providertest.ReadFile(t, "stream_azure.sse"))), "azure_openai", "", 0)
 	s.served = &llmgate.Served{Model: "gpt-4o", Upstream: 42 * time.Millisecond}
-	got, err := drain(t, s)
+	got, err := providertest.Drain(t, s)
 	if err != io.EOF {
 		t.Fatal(err)
 	}
@@ -185,7 +154,7 @@ func TestChatStreamSSEDetails(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newChatStream(context.Background(), io.NopCloser(strings.NewReader(tt.body)), "openai", "", 256)
-			got, err := drain(t, s)
+			got, err := providertest.Drain(t, s)
 			var contents []string
 			for _, c := range got {
 				contents = append(contents, c.Deltas[0].Content)
@@ -208,14 +177,14 @@ func TestChatStreamLongLine(t *testing.T) {
 	long := strings.Repeat("é", 100_000) // 200 kB, far past the read buffer
 	body := `data: {"id":"x","choices":[{"delta":{"content":"` + long + `"}}]}` + "\n\ndata: [DONE]\n\n"
 	s := newChatStream(context.Background(), io.NopCloser(iotest.HalfReader(strings.NewReader(body))), "openai", "", 0)
-	got, err := drain(t, s)
+	got, err := providertest.Drain(t, s)
 	if err != io.EOF || len(got) != 1 || got[0].Deltas[0].Content != long {
 		t.Fatalf("got %d chunks, err %v; want the long content and io.EOF", len(got), err)
 	}
 }
 
 func TestChatStreamClose(t *testing.T) {
-	body := &closeCounter{Reader: bytes.NewReader(readFile(t, "stream_text.sse"))}
+	body := &providertest.CloseCounter{Reader: bytes.NewReader(providertest.ReadFile(t, "stream_text.sse"))}
 	s := newChatStream(context.Background(), body, "openai", "", 0)
 	if _, err := s.Recv(); err != nil {
 		t.Fatal(err)
@@ -227,8 +196,8 @@ func TestChatStreamClose(t *testing.T) {
 	if !errors.Is(err, &llmgate.Error{Code: llmgate.EClientClosed}) {
 		t.Errorf("Recv after Close = %v, want %s", err, llmgate.EClientClosed)
 	}
-	if err := s.Close(); err != nil || body.closes != 1 {
-		t.Errorf("second Close = %v with %d closes, want nil and 1", err, body.closes)
+	if err := s.Close(); err != nil || body.Closes != 1 {
+		t.Errorf("second Close = %v with %d closes, want nil and 1", err, body.Closes)
 	}
 }
 
@@ -254,7 +223,7 @@ func sseSeeds(f *testing.F) [][]byte {
 	}
 	var seeds [][]byte
 	for _, name := range files {
-		seeds = append(seeds, readFile(f, filepath.Base(name)))
+		seeds = append(seeds, providertest.ReadFile(f, filepath.Base(name)))
 	}
 	return seeds
 }
@@ -298,7 +267,7 @@ func FuzzSSEStream(f *testing.F) {
 }
 
 func BenchmarkStreamDecode(b *testing.B) {
-	body := readFile(b, "stream_text.sse")
+	body := providertest.ReadFile(b, "stream_text.sse")
 	rd := bytes.NewReader(body)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))

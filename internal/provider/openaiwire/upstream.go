@@ -5,21 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // DefaultMaxResponseBytes bounds a non-streamed response body when
 // Upstream.MaxResponseBytes is zero.
 const DefaultMaxResponseBytes = 32 << 20
-
-// maxErrorBodyBytes bounds an error answer's body; real ones are small.
-const maxErrorBodyBytes = 1 << 20
 
 // Endpoint is where one call goes: the full URL and the headers that
 // authenticate it.
@@ -140,13 +135,13 @@ func (u *Upstream) do(ctx context.Context, ep Endpoint, body []byte) ([]byte, ti
 	if limit <= 0 {
 		limit = DefaultMaxResponseBytes
 	}
-	data, err := readLimited(resp.Body, resp.ContentLength, limit)
-	if errors.Is(err, errTooLarge) {
+	data, err := transport.ReadLimited(resp.Body, resp.ContentLength, limit)
+	if errors.Is(err, transport.ErrTooLarge) {
 		return nil, 0, u.fail(&llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: u.Provider, UpstreamStatus: resp.StatusCode,
 			Message: fmt.Sprintf("the provider's answer is larger than %d bytes", limit), Err: err})
 	}
 	if err != nil {
-		return nil, 0, u.fail(transportError(ctx, u.Provider, "reading response", err))
+		return nil, 0, u.fail(transport.Error(ctx, u.Provider, "reading response", err))
 	}
 	return data, time.Since(start), nil
 }
@@ -156,7 +151,7 @@ func (u *Upstream) do(ctx context.Context, ep Endpoint, body []byte) ([]byte, ti
 func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, accept string) (*http.Response, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, u.fail(&llmgate.Error{Code: llmgate.EInternal, Provider: u.Provider, Message: "the provider's address is invalid", Err: stripURL(err)})
+		return nil, 0, u.fail(&llmgate.Error{Code: llmgate.EInternal, Provider: u.Provider, Message: "the provider's address is invalid", Err: transport.StripURL(err)})
 	}
 	if ep.Header != nil {
 		req.Header = ep.Header.Clone()
@@ -170,14 +165,14 @@ func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, accept st
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, 0, u.fail(transportError(ctx, u.Provider, "sending request", err))
+		return nil, 0, u.fail(transport.Error(ctx, u.Provider, "sending request", err))
 	}
 	latency := time.Since(start)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		data, err := readLimited(resp.Body, resp.ContentLength, maxErrorBodyBytes)
-		if err != nil && !errors.Is(err, errTooLarge) {
-			return nil, 0, u.fail(transportError(ctx, u.Provider, "reading error response", err))
+		data, err := transport.ReadErrorBody(resp)
+		if err != nil {
+			return nil, 0, u.fail(transport.Error(ctx, u.Provider, "reading error response", err))
 		}
 		return nil, 0, u.fail(Error(u.Provider, resp.StatusCode, resp.Header, data))
 	}
@@ -198,54 +193,4 @@ func (u *Upstream) fail(err error) error {
 
 func (u *Upstream) badResponse(err error) error {
 	return u.fail(&llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: u.Provider, Message: "the provider's answer could not be read", Err: err})
-}
-
-var errTooLarge = errors.New("response body exceeds the size limit")
-
-// readLimited reads r to its end, failing with errTooLarge past limit bytes.
-func readLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
-	if contentLength > limit {
-		return nil, errTooLarge
-	}
-	size := int64(bytes.MinRead)
-	if contentLength > 0 {
-		size = contentLength + 1 // +1 lets ReadFrom see EOF without growing
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, errTooLarge
-	}
-	return buf.Bytes(), nil
-}
-
-// transportError classifies a failure to exchange bytes with the upstream.
-// The *url.Error that net/http returns names the URL, which may hold a
-// secret (an Azure resource, a query string): only its cause is kept.
-func transportError(ctx context.Context, provider, op string, err error) *llmgate.Error {
-	err = stripURL(err)
-	e := &llmgate.Error{Provider: provider, Err: fmt.Errorf("%s: %w", op, err)}
-	var ne net.Error
-	switch {
-	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
-		e.Code, e.Message = llmgate.EClientClosed, "the request was canceled"
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout()):
-		e.Code, e.Message = llmgate.EUpstreamTimeout, "the provider did not answer in time"
-	default:
-		e.Code, e.Message = llmgate.EUpstreamConnection, "the connection to the provider failed"
-	}
-	return e
-}
-
-// stripURL returns the cause of the innermost *url.Error in err's chain.
-func stripURL(err error) error {
-	var ue *url.Error
-	for errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return err
 }

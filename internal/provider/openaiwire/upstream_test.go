@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
 const testKey = "sk-test-0123456789abcdefghijklmnop"
@@ -48,7 +49,7 @@ func TestUpstreamChat(t *testing.T) {
 		if r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Accept") != "application/json" || r.Header.Get("X-Test") != "1" {
 			t.Errorf("headers %v", r.Header)
 		}
-		w.Write(readFile(t, "chat_response_text.json"))
+		w.Write(providertest.ReadFile(t, "chat_response_text.json"))
 	})
 	r, err := newUpstream(srv).Chat(context.Background(), Endpoint{URL: srv.URL, Header: http.Header{"X-Test": {"1"}}}, chatReq(), ChatOptions{Model: "gpt-4o"})
 	if err != nil {
@@ -68,15 +69,17 @@ func TestUpstreamFailures(t *testing.T) {
 	}{
 		{"bad json", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"choices":`) }, 0, llmgate.EUpstreamBadResponse},
 		{"html 200", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `<html></html>`) }, 0, llmgate.EUpstreamBadResponse},
-		{"too large", func(w http.ResponseWriter, r *http.Request) { w.Write(readFile(t, "chat_response_text.json")) }, 100, llmgate.EUpstreamBadResponse},
+		{"too large", func(w http.ResponseWriter, r *http.Request) {
+			w.Write(providertest.ReadFile(t, "chat_response_text.json"))
+		}, 100, llmgate.EUpstreamBadResponse},
 		{"too large chunked", func(w http.ResponseWriter, r *http.Request) {
 			w.(http.Flusher).Flush() // no Content-Length: the limit must be found by reading
-			w.Write(readFile(t, "chat_response_text.json"))
+			w.Write(providertest.ReadFile(t, "chat_response_text.json"))
 		}, 100, llmgate.EUpstreamBadResponse},
 		{"status 429", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(429)
-			w.Write(readFile(t, "error_429.json"))
+			w.Write(providertest.ReadFile(t, "error_429.json"))
 		}, 0, llmgate.ERateLimited},
 		{"status 503 empty body", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }, 0, llmgate.EUpstreamUnavailable},
 		{"connection cut mid body", func(w http.ResponseWriter, r *http.Request) {
@@ -221,14 +224,14 @@ func TestUpstreamChatStream(t *testing.T) {
 			t.Errorf("body %s does not ask for a stream with usage", body)
 		}
 		w.Header().Set("Content-Type", "text/event-stream")
-		w.Write(readFile(t, "stream_text.sse"))
+		w.Write(providertest.ReadFile(t, "stream_text.sse"))
 	})
 	s, err := newUpstream(srv).ChatStream(context.Background(), Endpoint{URL: srv.URL}, chatReq(), ChatOptions{Model: "gpt-4o"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	chunks, err := drain(t, s)
+	chunks, err := providertest.Drain(t, s)
 	if err != io.EOF || len(chunks) != 6 {
 		t.Fatalf("%d chunks, err %v", len(chunks), err)
 	}
@@ -300,9 +303,9 @@ func TestUpstreamEmbedAndImage(t *testing.T) {
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/embeddings":
-			w.Write(readFile(t, "embeddings_response.json"))
+			w.Write(providertest.ReadFile(t, "embeddings_response.json"))
 		case "/images":
-			w.Write(readFile(t, "images_response_b64.json"))
+			w.Write(providertest.ReadFile(t, "images_response_b64.json"))
 		default:
 			w.WriteHeader(404)
 		}

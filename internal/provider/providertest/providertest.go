@@ -4,6 +4,10 @@
 // fake upstream answering each Scenario in the provider's own format; Run
 // drives the client through every scenario and checks the domain values
 // that come back.
+//
+// It also holds what the adapters' own unit tests share: fixtures and
+// golden files in testdata (ReadFile, CheckGolden and the -update flag),
+// and the pieces of a stream test (CloseCounter, Drain, BodyReaders).
 package providertest
 
 import (

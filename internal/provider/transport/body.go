@@ -1,0 +1,58 @@
+package transport
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/llmgate/llmgate"
+)
+
+// ErrStreamClosed is the cause of the error a stream returns once its caller
+// has closed it.
+var ErrStreamClosed = errors.New("stream closed by the caller")
+
+// ClosedError returns the error a stream returns once its caller has closed
+// it: EClientClosed, caused by ErrStreamClosed.
+func ClosedError(provider string) *llmgate.Error {
+	return &llmgate.Error{Code: llmgate.EClientClosed, Provider: provider, Message: "the stream was closed", Err: ErrStreamClosed}
+}
+
+// Body is the body of a streamed answer. One goroutine reads it while
+// another may Close it to end a blocked read; the underlying body is closed
+// once, whichever comes first. Body remembers whether its caller closed it,
+// so that the reader can tell a closed stream from a broken connection.
+type Body struct {
+	rc     io.ReadCloser
+	closed atomic.Bool
+	once   sync.Once
+	err    error
+}
+
+var _ io.ReadCloser = (*Body)(nil)
+
+// NewBody returns a Body reading rc.
+func NewBody(rc io.ReadCloser) *Body { return &Body{rc: rc} }
+
+// Read reads from the underlying body.
+func (b *Body) Read(p []byte) (int, error) { return b.rc.Read(p) }
+
+// Close marks the body closed by its caller and closes the underlying body
+// if that has not been done. It is safe to call more than once, and
+// concurrently with Read.
+func (b *Body) Close() error {
+	b.closed.Store(true)
+	return b.Release()
+}
+
+// Release closes the underlying body if that has not been done, without
+// marking it closed by the caller: for a stream that ended by itself. It
+// returns the error of the one close.
+func (b *Body) Release() error {
+	b.once.Do(func() { b.err = b.rc.Close() })
+	return b.err
+}
+
+// Closed reports whether Close has been called.
+func (b *Body) Closed() bool { return b.closed.Load() }
