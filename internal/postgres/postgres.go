@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/ledger/buckets"
 )
 
 //go:embed migrations/*.sql
@@ -225,8 +226,8 @@ var (
 // The rollup buckets: the hourly tables count hours since the Unix epoch,
 // the daily ones days, both floored.
 const (
-	nanosPerHour = int64(time.Hour)
-	hoursPerDay  = 24
+	nanosPerHour = buckets.NanosPerHour
+	hoursPerDay  = buckets.HoursPerDay
 )
 
 // keyExprs are the SQL expressions each grouping groups by, in the ledger,
@@ -287,16 +288,16 @@ func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.Usag
 		}
 		last = to - 1
 	}
-	plan := planRange(first, last)
+	plan := buckets.PlanRange(first, last)
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
 	var parts []string
-	addParts := func(spans []span, selectFrom, column string) {
+	addParts := func(spans []buckets.Span, selectFrom, column string) {
 		for _, sp := range spans {
-			part := selectFrom + " WHERE " + column + " >= " + arg(sp.first) + " AND " + column + " <= " + arg(sp.last)
+			part := selectFrom + " WHERE " + column + " >= " + arg(sp.First) + " AND " + column + " <= " + arg(sp.Last)
 			if q.ClientID != "" {
 				part += " AND client_id = " + arg(q.ClientID)
 			}
@@ -312,9 +313,9 @@ func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.Usag
 	if q.GroupBy != llmgate.GroupUser && q.UserID == "" {
 		hourly, daily = "usage_hourly_all_users", "usage_daily_all_users"
 	}
-	addParts(plan.raw, "SELECT "+keys.raw+" AS k, "+rawUsageColumns+" FROM ledger", "ts")
-	addParts(plan.hours, "SELECT "+keys.hourly+" AS k, "+rollupUsageColumns+" FROM "+hourly, "bucket")
-	addParts(plan.days, "SELECT "+keys.daily+" AS k, "+rollupUsageColumns+" FROM "+daily, "bucket")
+	addParts(plan.Raw, "SELECT "+keys.raw+" AS k, "+rawUsageColumns+" FROM ledger", "ts")
+	addParts(plan.Hours, "SELECT "+keys.hourly+" AS k, "+rollupUsageColumns+" FROM "+hourly, "bucket")
+	addParts(plan.Days, "SELECT "+keys.daily+" AS k, "+rollupUsageColumns+" FROM "+daily, "bucket")
 	out := []llmgate.UsageRow{}
 	if len(parts) == 0 {
 		return out, nil

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/ledger/buckets"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -359,7 +360,7 @@ func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.Usag
 		}
 		last = to - 1
 	}
-	plan := planRange(first, last)
+	plan := buckets.PlanRange(first, last)
 	var filter string
 	var filterArgs []any
 	if q.ClientID != "" {
@@ -372,10 +373,10 @@ func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.Usag
 	}
 	var parts []string
 	var args []any
-	addParts := func(spans []span, selectFrom, column string) {
+	addParts := func(spans []buckets.Span, selectFrom, column string) {
 		for _, sp := range spans {
 			parts = append(parts, selectFrom+" WHERE "+column+" >= ? AND "+column+" <= ?"+filter)
-			args = append(append(args, sp.first, sp.last), filterArgs...)
+			args = append(append(args, sp.First, sp.Last), filterArgs...)
 		}
 	}
 	// Queries that neither group nor filter by user read the rollups that
@@ -384,9 +385,9 @@ func (s *Store) Usage(ctx context.Context, q llmgate.UsageQuery) ([]llmgate.Usag
 	if q.GroupBy != llmgate.GroupUser && q.UserID == "" {
 		hourly, daily = "usage_hourly_all_users", "usage_daily_all_users"
 	}
-	addParts(plan.raw, "SELECT "+keys.raw+" AS k, "+rawUsageColumns+" FROM ledger", "ts")
-	addParts(plan.hours, "SELECT "+keys.hourly+" AS k, "+rollupUsageColumns+" FROM "+hourly, "bucket")
-	addParts(plan.days, "SELECT "+keys.daily+" AS k, "+rollupUsageColumns+" FROM "+daily, "bucket")
+	addParts(plan.Raw, "SELECT "+keys.raw+" AS k, "+rawUsageColumns+" FROM ledger", "ts")
+	addParts(plan.Hours, "SELECT "+keys.hourly+" AS k, "+rollupUsageColumns+" FROM "+hourly, "bucket")
+	addParts(plan.Days, "SELECT "+keys.daily+" AS k, "+rollupUsageColumns+" FROM "+daily, "bucket")
 	out := []llmgate.UsageRow{}
 	if len(parts) == 0 {
 		return out, nil
