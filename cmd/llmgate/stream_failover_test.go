@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // streamRegion streams an Azure chat completion, or fails as told: "500"
@@ -121,5 +122,56 @@ func TestStreamCutMidwayEndsWithAnErrorEvent(t *testing.T) {
 	}
 	if code != "upstream_connection" || !stream {
 		t.Errorf("ledger: %s stream=%v", code, stream)
+	}
+}
+
+// TestStreamClientGoneCancelsUpstream: a client that leaves mid-stream
+// cancels the upstream request, and the stream is in the ledger as closed by
+// the client.
+func TestStreamClientGoneCancelsUpstream(t *testing.T) {
+	cancelled := make(chan struct{}, 1)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+		cancelled <- struct{}{}
+	}))
+	t.Cleanup(up.Close)
+	g := startGateway(t, nil, []string{"AZURE_OPENAI_EAST_ENDPOINT=" + up.URL, "AZURE_OPENAI_EAST_API_KEY=" + azureKey})
+
+	body := strings.Replace(chatBody("azure_openai", "gpt-4o", "hi"), `{"provider"`, `{"stream":true,"provider"`, 1)
+	req, _ := http.NewRequest("POST", g.base+"/v1/chat", strings.NewReader(body))
+	req.Header.Set("X-Correlation-Id", "9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f")
+	req.Header.Set("X-User-Id", "alice")
+	req.Header.Set("client_id", "app")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || line != "event: delta\n" {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	resp.Body.Close() // the client goes away mid-stream
+	select {
+	case <-cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the upstream stream was not cancelled when the client went away")
+	}
+	g.stop()
+	db, err := sql.Open("sqlite", g.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var code string
+	var status int
+	if err := db.QueryRow(`SELECT error_code, status FROM ledger WHERE final = 1 AND stream = 1`).Scan(&code, &status); err != nil {
+		t.Fatal(err)
+	}
+	if code != "client_closed" || status != 499 {
+		t.Errorf("ledger: %s %d, want client_closed 499", code, status)
 	}
 }
