@@ -23,6 +23,7 @@ import (
 	"github.com/llmgate/llmgate/internal/gateway"
 	"github.com/llmgate/llmgate/internal/httpapi"
 	"github.com/llmgate/llmgate/internal/ledger"
+	"github.com/llmgate/llmgate/internal/metrics"
 	"github.com/llmgate/llmgate/internal/postgres"
 	"github.com/llmgate/llmgate/internal/provider/anthropic"
 	"github.com/llmgate/llmgate/internal/provider/azure"
@@ -88,9 +89,18 @@ func newApp(ctx context.Context, cfg *config.Config, logOut io.Writer) (*app, er
 		store.Close()
 		return nil, fmt.Errorf("routing: %w", err)
 	}
-	svc := gateway.New(cat, gateway.Options{
+	var svc *gateway.Service
+	m := metrics.New(func() []llmgate.DeploymentHealth {
+		var out []llmgate.DeploymentHealth
+		for _, p := range svc.Health(context.Background()).Providers {
+			out = append(out, p.Deployments...)
+		}
+		return out
+	})
+	counted := m.Ledger(w)
+	svc = gateway.New(cat, gateway.Options{
 		Router:   rt,
-		Ledger:   w,
+		Ledger:   counted,
 		StatusOf: httpapi.StatusOf,
 		Logger:   log,
 		Tokens:   &tokenizer.Counter{},
@@ -98,8 +108,9 @@ func newApp(ctx context.Context, cfg *config.Config, logOut io.Writer) (*app, er
 	api := &httpapi.Server{
 		Backend:         svc,
 		Usage:           flushingUsage{w, store},
-		Ledger:          w,
+		Ledger:          counted,
 		Logger:          log,
+		Metrics:         m.Handler(),
 		APIPath:         cfg.Server.APIPath,
 		Title:           cfg.Server.Title,
 		Description:     cfg.Server.Description,

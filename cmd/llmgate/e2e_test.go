@@ -183,6 +183,12 @@ func TestEndToEnd(t *testing.T) {
 		{"bad json", "POST", "/v1/chat", `{"provider":`, 400, []string{`"code":"invalid_json"`}},
 		{"docs", "GET", "/docs", "", 200, []string{"swagger-ui"}},
 		{"openapi", "GET", "/openapi.json", "", 200, []string{`"openapi":"3.1.0"`, `"title":"HEIMDALL"`}},
+		{"metrics", "GET", "/metrics", "", 200, []string{
+			`llmgate_requests_total{api="native",code="",model="gpt-4",operation="chat",provider="azure_openai",status="200"} 1`,
+			`llmgate_requests_total{api="native",code="rate_limited",model="gpt-4o",operation="chat",provider="azure_openai",status="429"} 1`,
+			`llmgate_cost_total{currency="USD",model="gpt-4",provider="azure_openai"} 0.06`,
+			`llmgate_deployment_state{deployment="azure_openai/east_us",state="healthy"} 1`,
+		}},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
@@ -194,6 +200,9 @@ func TestEndToEnd(t *testing.T) {
 				if !bytes.Contains(got.body, []byte(s)) {
 					t.Errorf("body lacks %s:\n%s", s, got.body)
 				}
+			}
+			if bytes.Contains(got.body, []byte(azureKey)) || bytes.Contains(got.body, []byte(openaiKey)) {
+				t.Errorf("a key leaked into %s", c.path)
 			}
 			if c.status == 429 && got.header.Get("Retry-After") != "7" {
 				t.Errorf("Retry-After %q", got.header.Get("Retry-After"))

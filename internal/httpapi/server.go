@@ -49,6 +49,8 @@ type Server struct {
 	Ledger llmgate.Ledger
 	// Logger receives one line per request. Nil discards.
 	Logger *slog.Logger
+	// Metrics serves GET {APIPath}/metrics when not nil.
+	Metrics http.Handler
 	// APIPath prefixes every route, such as "/llm-gate".
 	APIPath string
 	// Title and Description head the OpenAPI document.
@@ -116,6 +118,9 @@ func (s *Server) Handler() http.Handler {
 		w.Write(spec)
 	}})
 	add(&route{method: http.MethodGet, path: s.APIPath + "/docs", handler: s.docs})
+	if s.Metrics != nil {
+		add(&route{method: http.MethodGet, path: s.APIPath + "/metrics", handler: s.Metrics.ServeHTTP})
+	}
 	prefixes := []prefixRoute{{prefix: s.APIPath + "/openai/v1/models/", api: "openai", method: http.MethodGet, handler: s.openAIModel}}
 	return &mux{s: s, table: table, prefixes: prefixes}
 }
