@@ -96,7 +96,7 @@ func newApp(ctx context.Context, cfg *config.Config, logOut io.Writer) (*app, er
 			out = append(out, p.Deployments...)
 		}
 		return out
-	})
+	}, func(provider, model string) bool { return svc.Known(provider, model) })
 	counted := m.Ledger(w)
 	svc = gateway.New(cat, gateway.Options{
 		Router:   rt,

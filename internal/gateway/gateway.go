@@ -130,6 +130,17 @@ func (s *Service) HasAlias(name string) bool {
 	return snap.router.Has(name) && !snap.isModelGroup(name)
 }
 
+// Known reports whether provider/model names a catalog model, or, with an
+// empty provider, an alias.
+func (s *Service) Known(provider, model string) bool {
+	snap := s.snap.Load()
+	if provider == "" {
+		return snap.router.Has(model)
+	}
+	p := snap.providers[provider]
+	return p != nil && p.models[model] != nil
+}
+
 func (snap *snapshot) isModelGroup(name string) bool {
 	p, m, ok := strings.Cut(name, "/")
 	if !ok {

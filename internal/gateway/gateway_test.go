@@ -402,3 +402,15 @@ func TestStreamErrorIsSticky(t *testing.T) {
 		t.Errorf("rows %+v", l.rows)
 	}
 }
+
+func TestKnown(t *testing.T) {
+	s, _ := newService(t, mock.New(mock.Config{}))
+	for _, tt := range []struct {
+		provider, model string
+		want            bool
+	}{{"mock", "chat", true}, {"mock", "off", true}, {"mock", "nope", false}, {"nope", "chat", false}, {"", "mock/chat", true}, {"", "nope", false}} {
+		if got := s.Known(tt.provider, tt.model); got != tt.want {
+			t.Errorf("Known(%q, %q) = %v", tt.provider, tt.model, got)
+		}
+	}
+}

@@ -25,14 +25,19 @@ type Registry struct {
 	cost      *prometheus.CounterVec
 	unpriced  *prometheus.CounterVec
 	health    func() []llmgate.DeploymentHealth
+	known     func(provider, model string) bool
 	stateDesc *prometheus.Desc
 }
 
 // New returns a Registry. health, when not nil, is read at each scrape to
-// report every deployment's breaker state and in-flight requests.
-func New(health func() []llmgate.DeploymentHealth) *Registry {
+// report every deployment's breaker state and in-flight requests. known,
+// when not nil, says whether provider/model is a catalog model or an alias;
+// any other name is counted as "unknown", so that the names clients send
+// cannot multiply the series.
+func New(health func() []llmgate.DeploymentHealth, known func(provider, model string) bool) *Registry {
 	r := &Registry{
-		reg: prometheus.NewRegistry(),
+		known: known,
+		reg:   prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "llmgate_requests_total",
 			Help: "Client requests, by API surface, operation, provider, model, status and error code.",
@@ -97,20 +102,20 @@ func (l ledger) Record(rec llmgate.Record) {
 
 // labels keeps label values bounded: a request that named no catalog
 // model carries the client's text, which must not become a label.
-func labels(rec *llmgate.Record) (provider, model string) {
+func (r *Registry) labels(rec *llmgate.Record) (provider, model string) {
 	switch rec.ErrorCode {
 	case llmgate.EProviderNotFound, llmgate.EModelNotFound, llmgate.EInvalidRequest,
 		llmgate.EInvalidJSON, llmgate.EInvalidHeader, llmgate.EBodyTooLarge:
 		return "unknown", "unknown"
 	}
-	if rec.Provider == "" && rec.Deployment == "" {
+	if rec.Model == "" || (r.known != nil && !r.known(rec.Provider, rec.Model)) {
 		return "unknown", "unknown"
 	}
 	return rec.Provider, rec.Model
 }
 
 func (r *Registry) observe(rec *llmgate.Record) {
-	provider, model := labels(rec)
+	provider, model := r.labels(rec)
 	if rec.Attempt > 0 {
 		r.attempts.WithLabelValues(provider, model, rec.Deployment, string(rec.ErrorCode)).Inc()
 		r.upstream.WithLabelValues(provider, rec.Deployment).Observe(rec.UpstreamLatency.Seconds())

@@ -24,7 +24,10 @@ func scrape(t *testing.T, r *Registry) string {
 
 func TestLedgerRecordsAreCounted(t *testing.T) {
 	health := []llmgate.DeploymentHealth{{Name: "azure_openai/east_us", State: "open"}}
-	r := New(func() []llmgate.DeploymentHealth { return health })
+	known := func(provider, model string) bool {
+		return provider == "azure_openai" && (model == "gpt-4" || model == "gpt-35-turbo")
+	}
+	r := New(func() []llmgate.DeploymentHealth { return health }, known)
 	next := &sink{}
 	l := r.Ledger(next)
 	cost := &llmgate.Cost{Currency: "USD", Total: llmgate.MustParseMoney("0.06")}
@@ -41,11 +44,14 @@ func TestLedgerRecordsAreCounted(t *testing.T) {
 	// A request for a model the catalog does not have must not make its
 	// name a label.
 	hostile := llmgate.Record{API: "native", Operation: llmgate.OpChat, Provider: "azure_openai", Model: "../../etc/passwd", Final: true, Status: 404, ErrorCode: llmgate.EModelNotFound}
-	for _, rec := range []llmgate.Record{failed, ok, unpriced, hostile} {
+	// Nor when the request was refused for another reason before the
+	// catalog was consulted.
+	refused := llmgate.Record{API: "openai", Operation: llmgate.OpChat, Provider: "azure_openai", Model: "passwd-2", Final: true, Status: 400, ErrorCode: llmgate.EUnsupported}
+	for _, rec := range []llmgate.Record{failed, ok, unpriced, hostile, refused} {
 		l.Record(rec)
 	}
-	if next.n != 4 {
-		t.Fatalf("%d records passed on, want 4", next.n)
+	if next.n != 5 {
+		t.Fatalf("%d records passed on, want 5", next.n)
 	}
 	out := scrape(t, r)
 	for _, want := range []string{
@@ -69,7 +75,7 @@ func TestLedgerRecordsAreCounted(t *testing.T) {
 }
 
 func BenchmarkRecord(b *testing.B) {
-	r := New(nil)
+	r := New(nil, func(string, string) bool { return true })
 	l := r.Ledger(&sink{})
 	rec := llmgate.Record{API: "native", Operation: llmgate.OpChat, Provider: "azure_openai", Model: "gpt-4o", Deployment: "azure_openai/east_us",
 		Attempt: 1, Final: true, Status: 200, Usage: llmgate.Usage{PromptTokens: 10, CompletionTokens: 5}, Cost: &llmgate.Cost{Currency: "USD", Total: 5}}
