@@ -9,7 +9,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/ledger/buckets"
+	"github.com/llmgate/llmgate/internal/ledger/schema"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -103,41 +103,8 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// migration is one embedded schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded migrations, ordered by the version
-// number that starts their file names ("0001_ledger.sql").
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrations, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("reading migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		prefix, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(prefix)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %q: name must start with a positive version number and '_'", e.Name())
-		}
-		b, err := migrations.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("reading migration %q: %w", e.Name(), err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %q and %q share version %d", ms[i-1].name, ms[i].name, ms[i].version)
-		}
-	}
-	return ms, nil
-}
+// loadMigrations reads the embedded migrations, ordered by version.
+func loadMigrations() ([]schema.Migration, error) { return schema.Load(migrations, "migrations") }
 
 // migrate applies, in one transaction, the migrations up to version upTo
 // that schema_migrations does not list. The transaction takes the write
@@ -163,16 +130,16 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 		return fmt.Errorf("reading schema version: %w", err)
 	}
 	for _, m := range ms {
-		if m.version <= current || m.version > upTo {
+		if m.Version <= current || m.Version > upTo {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("applying migration %s: %w", m.name, err)
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("applying migration %s: %w", m.Name, err)
 		}
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-			m.version, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
-			return fmt.Errorf("recording migration %s: %w", m.name, err)
+			m.Version, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+			return fmt.Errorf("recording migration %s: %w", m.Name, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
