@@ -231,7 +231,7 @@ func llmgateEnv(dir, upstreamURL string) []string {
 		"AZURE_OPENAI_BENCH_ENDPOINT=" + upstreamURL,
 		"AZURE_OPENAI_BENCH_API_KEY=" + benchAPIKey,
 	}
-	for _, k := range []string{"PATH", "TMPDIR", "TZ", "GOMAXPROCS", "GOGC", "GOMEMLIMIT"} {
+	for _, k := range []string{"PATH", "TMPDIR", "TZ", "GOMAXPROCS", "GOGC", "GOMEMLIMIT", "LLMGATE_PPROF_ADDR"} {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
 			env = append(env, k+"="+v)
 		}

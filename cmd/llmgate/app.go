@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -336,6 +337,16 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	a.watch(watchCtx)
+	if a.cfg.Server.PprofAddr != "" {
+		stopPprof, err := a.servePprof(a.cfg.Server.PprofAddr)
+		if err != nil {
+			a.server.Close()
+			ln.Close()
+			a.store.Close()
+			return err
+		}
+		defer stopPprof()
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(ln) }()
@@ -366,6 +377,26 @@ func (a *app) serve(ctx context.Context, ready func(addr string)) error {
 		return nil
 	}
 	return serveErr
+}
+
+// servePprof serves net/http/pprof on its own listener at addr, apart from
+// the API so that profiles are never reachable through it, and returns the
+// function that stops it.
+func (a *app) servePprof(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s for pprof: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	a.log.Info("pprof listening", slog.String("addr", "http://"+ln.Addr().String()+"/debug/pprof/"))
+	return func() { srv.Close() }, nil
 }
 
 // watch reloads the catalog on SIGHUP and when the config file changes. It

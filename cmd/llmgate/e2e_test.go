@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -448,5 +449,34 @@ func TestCatalogReloadsWhenTheFileChanges(t *testing.T) {
 	}
 	if gpt4Enabled() {
 		t.Error("a broken file changed the catalog")
+	}
+}
+
+// TestPprofListener checks that LLMGATE_PPROF_ADDR serves the profiles on
+// a listener of their own, and that the API never serves them.
+func TestPprofListener(t *testing.T) {
+	g := startGateway(t, nil, []string{"LLMGATE_PPROF_ADDR=127.0.0.1:0"})
+	m := regexp.MustCompile(`"msg":"pprof listening","addr":"(http://[^"]+)"`).FindStringSubmatch(g.logs.String())
+	if m == nil {
+		t.Fatalf("no pprof address in the logs:\n%s", g.logs.String())
+	}
+	resp, err := http.Get(m[1] + "cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("pprof listener: status %d", resp.StatusCode)
+	}
+	root := strings.TrimSuffix(g.base, "/llm-gate")
+	for _, u := range []string{root + "/debug/pprof/cmdline", g.base + "/debug/pprof/cmdline"} {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("the API served %s: status %d", u, resp.StatusCode)
+		}
 	}
 }

@@ -78,6 +78,10 @@ type Server struct {
 	BodyReadTimeout time.Duration
 	// ShutdownTimeout bounds the graceful shutdown; default 30s.
 	ShutdownTimeout time.Duration
+	// PprofAddr, when set, serves net/http/pprof on its own listener at
+	// this host:port (LLMGATE_PPROF_ADDR); default "" (off). It is meant
+	// for a loopback address: the profiles are not authenticated.
+	PprofAddr string
 }
 
 // Log configures logging.

@@ -440,6 +440,7 @@ func TestSeedVariables(t *testing.T) {
 		{map[string]string{envMaxBodyBytes: "2MiB"}, func(c *Config) bool { return c.Server.MaxBodyBytes == 2<<20 }},
 		{map[string]string{envUpstreamTimeout: "90s"}, func(c *Config) bool { return c.Upstream.Timeout == 90*time.Second }},
 		{map[string]string{envShutdownTimeout: "5s"}, func(c *Config) bool { return c.Server.ShutdownTimeout == 5*time.Second }},
+		{map[string]string{envPprofAddr: "127.0.0.1:6060"}, func(c *Config) bool { return c.Server.PprofAddr == "127.0.0.1:6060" }},
 		{map[string]string{envAzureVersion: "2025-01-01"}, func(c *Config) bool { return c.Azure.APIVersion == "2025-01-01" && len(c.Azure.Regions) == 0 }},
 	}
 	for _, tt := range tests {

@@ -54,6 +54,7 @@ type fileServer struct {
 	IdleTimeout       *time.Duration `yaml:"idleTimeout"`
 	BodyReadTimeout   *time.Duration `yaml:"bodyReadTimeout"`
 	ShutdownTimeout   *time.Duration `yaml:"shutdownTimeout"`
+	PprofAddr         *string        `yaml:"pprofAddr"`
 }
 
 type fileLog struct {
@@ -467,6 +468,7 @@ func (f *fileConfig) apply(c *Config) error {
 		set(&c.Server.IdleTimeout, s.IdleTimeout)
 		set(&c.Server.BodyReadTimeout, s.BodyReadTimeout)
 		set(&c.Server.ShutdownTimeout, s.ShutdownTimeout)
+		set(&c.Server.PprofAddr, s.PprofAddr)
 	}
 	if l := f.Log; l != nil {
 		set(&c.Log.Level, l.Level)

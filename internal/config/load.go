@@ -57,6 +57,7 @@ const (
 	envShutdownTimeout = "LLMGATE_SHUTDOWN_TIMEOUT"
 	envMaxAttempts     = "LLMGATE_MAX_ATTEMPTS"
 	envStrategy        = "LLMGATE_ROUTING_STRATEGY"
+	envPprofAddr       = "LLMGATE_PPROF_ADDR"
 
 	gatewayPrefix = "LLMGATE_"
 	azurePrefix   = "AZURE_OPENAI_"
@@ -73,6 +74,7 @@ var knownGateway = map[string]bool{
 	envShutdownTimeout: true,
 	envMaxAttempts:     true,
 	envStrategy:        true,
+	envPprofAddr:       true,
 }
 
 // Load reads the configuration. args are the command-line arguments without
@@ -224,6 +226,7 @@ func applyEnv(c *Config, env map[string]string) error {
 	str(&c.Bedrock.Region, envAWSRegion)
 	str(&c.Bedrock.BaseURL, envBedrockURL)
 	str(&c.Routing.Strategy, envStrategy)
+	str(&c.Server.PprofAddr, envPprofAddr)
 
 	var errs []error
 	parse := func(name string, fn func(string) error) {
@@ -475,6 +478,7 @@ func Usage() string {
 		{envMaxBodyBytes, formatSize(c.Server.MaxBodyBytes), "largest request body, bytes or with KiB/MiB/GiB"},
 		{envUpstreamTimeout, c.Upstream.Timeout.String(), "timeout of a whole non-streaming upstream request"},
 		{envShutdownTimeout, c.Server.ShutdownTimeout.String(), "graceful shutdown timeout"},
+		{envPprofAddr, c.Server.PprofAddr, "host:port serving net/http/pprof (off when empty; use a loopback address)"},
 		{envMaxAttempts, strconv.Itoa(c.Routing.MaxAttempts), "attempts of one request, retries and fallbacks included"},
 		{envStrategy, c.Routing.Strategy, "balancing strategy of model groups: " + strings.Join(strategies, ", ")},
 		{envAnthropicKey, "", "Anthropic API key; configures the anthropic provider"},

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"sort"
@@ -49,6 +50,11 @@ func (c *Config) validate() error {
 	check(s.IdleTimeout > 0, "server.idleTimeout", "must be > 0")
 	check(s.BodyReadTimeout > 0, "server.bodyReadTimeout", "must be > 0")
 	check(s.ShutdownTimeout > 0, "server.shutdownTimeout", "must be > 0")
+	if s.PprofAddr != "" {
+		if _, port, err := net.SplitHostPort(s.PprofAddr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("server.pprofAddr (%s): %q is not host:port", envPprofAddr, s.PprofAddr))
+		}
+	}
 
 	if err := checkDatabaseURL(c.Database.URL); err != nil {
 		errs = append(errs, fmt.Errorf("database.url: %w", err))
