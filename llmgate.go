@@ -26,9 +26,29 @@ type ChatStreamer interface {
 // ChatStream yields the chunks of a streamed chat answer. Recv returns io.EOF
 // after the last chunk. Close releases the upstream connection; it is safe to
 // call more than once and after io.EOF.
+//
+// A stream whose Recv may wait, for the provider's connection or for a
+// timer, calls the function StreamFlush finds in its context first, if any.
 type ChatStream interface {
 	Recv() (*ChatChunk, error)
 	Close() error
+}
+
+type streamFlushKey struct{}
+
+// WithStreamFlush returns a copy of ctx that carries flush, for the streams
+// opened with it: each calls flush before it may wait, as ChatStream says.
+// The HTTP layer passes a function that sends the events written since the
+// last call, so that chunks which arrive together leave in one write, and
+// no chunk waits behind a read that blocks.
+func WithStreamFlush(ctx context.Context, flush func()) context.Context {
+	return context.WithValue(ctx, streamFlushKey{}, flush)
+}
+
+// StreamFlush returns the function WithStreamFlush put in ctx, or nil.
+func StreamFlush(ctx context.Context) func() {
+	f, _ := ctx.Value(streamFlushKey{}).(func())
+	return f
 }
 
 // Embedder turns text into vectors.

@@ -385,13 +385,13 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 // for each content block content_block_start, deltas and content_block_stop,
 // then message_delta with the stop reason and usage, and message_stop.
 func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *llmgate.ChatRequest, model string) {
-	st, err := s.Backend.ChatStream(r.Context(), req)
+	sse := newEventWriter(w)
+	st, err := s.Backend.ChatStream(sse.streamContext(r), req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	defer st.Close()
-	sse := newEventWriter(w)
 	var (
 		started bool
 		block   = -1 // index of the open content block

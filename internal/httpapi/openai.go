@@ -403,13 +403,13 @@ func unixOr(t, now time.Time) int64 {
 
 // openAIChatStream answers chat.completion.chunk events and [DONE].
 func (s *Server) openAIChatStream(w http.ResponseWriter, r *http.Request, req *llmgate.ChatRequest, model string, includeUsage bool) {
-	st, err := s.Backend.ChatStream(r.Context(), req)
+	sse := newEventWriter(w)
+	st, err := s.Backend.ChatStream(sse.streamContext(r), req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	defer st.Close()
-	sse := newEventWriter(w)
 	created := s.Now().Unix()
 	id := ""
 	for {

@@ -2,18 +2,25 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
+
+	"github.com/llmgate/llmgate"
 )
 
-// eventWriter writes Server-Sent Events and flushes each one, so the client
-// sees every chunk as soon as the upstream sends it.
+// eventWriter writes Server-Sent Events. It does not flush each one: the
+// stream it forwards calls Flush before it may wait for the provider (see
+// llmgate.WithStreamFlush), so the events of chunks that arrived together
+// leave in one write, and none is held back while the upstream is silent.
+// The handler's return flushes whatever is left.
 type eventWriter struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
 	buf     bytes.Buffer
 	enc     *json.Encoder // writes into buf; made once, not per event
 	started bool
+	pending bool // written since the last flush
 }
 
 func newEventWriter(w http.ResponseWriter) *eventWriter {
@@ -35,11 +42,26 @@ func (e *eventWriter) start() {
 	e.started = true
 }
 
+// flush writes the event in buf; Flush sends it.
 func (e *eventWriter) flush() error {
-	if _, err := e.w.Write(e.buf.Bytes()); err != nil {
-		return err
+	_, err := e.w.Write(e.buf.Bytes())
+	e.pending = true
+	return err
+}
+
+// Flush sends the events written since the last Flush. A failure is not
+// returned: the connection is gone, and the next write says so.
+func (e *eventWriter) Flush() {
+	if e.pending {
+		e.pending = false
+		_ = e.rc.Flush()
 	}
-	return e.rc.Flush()
+}
+
+// streamContext returns r's context carrying e.Flush for the stream the
+// handler opens; see llmgate.WithStreamFlush.
+func (e *eventWriter) streamContext(r *http.Request) context.Context {
+	return llmgate.WithStreamFlush(r.Context(), e.Flush)
 }
 
 // event writes one event named name with v as its JSON data.

@@ -61,10 +61,11 @@ func newStream(ctx context.Context, body io.ReadCloser, provider, secret string,
 	if maxLine <= 0 {
 		maxLine = maxEventBytes
 	}
+	b := transport.NewBody(ctx, body)
 	return &stream{
 		ctx:      ctx,
-		body:     transport.NewBody(body),
-		r:        bufio.NewReaderSize(body, min(streamBufferSize, maxLine+2)),
+		body:     b,
+		r:        bufio.NewReaderSize(b, min(streamBufferSize, maxLine+2)),
 		provider: provider,
 		secret:   secret,
 		maxLine:  maxLine,

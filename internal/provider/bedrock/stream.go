@@ -65,10 +65,11 @@ var _ llmgate.ChatStream = (*stream)(nil)
 // tell a canceled client from a broken connection; secrets are removed from
 // every error.
 func newStream(ctx context.Context, body io.ReadCloser, provider string, secrets []string) *stream {
+	b := transport.NewBody(ctx, body)
 	return &stream{
 		ctx:      ctx,
-		body:     transport.NewBody(body),
-		r:        bufio.NewReaderSize(body, streamBufferSize),
+		body:     b,
+		r:        bufio.NewReaderSize(b, streamBufferSize),
 		dec:      eventstream.NewDecoder(),
 		provider: provider,
 		secrets:  secrets,

@@ -75,10 +75,11 @@ func newStream(ctx context.Context, body io.ReadCloser, provider, secret string,
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLineBytes
 	}
+	b := transport.NewBody(ctx, body)
 	return &Stream{
 		ctx:      ctx,
-		body:     transport.NewBody(body),
-		r:        bufio.NewReaderSize(body, min(streamBufferSize, maxLine+2)),
+		body:     b,
+		r:        bufio.NewReaderSize(b, min(streamBufferSize, maxLine+2)),
 		provider: provider,
 		secret:   secret,
 		maxLine:  maxLine,

@@ -224,6 +224,9 @@ func (s *stream) Recv() (*llmgate.ChatChunk, error) {
 	if s.sent == 0 {
 		d = 0
 	}
+	if flush := llmgate.StreamFlush(s.ctx); flush != nil && d > 0 {
+		flush()
+	}
 	if err := s.wait(s.ctx, d); err != nil {
 		return nil, err
 	}

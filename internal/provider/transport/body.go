@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"errors"
 	"io"
 	"sync"
@@ -25,6 +26,7 @@ func ClosedError(provider string) *llmgate.Error {
 // so that the reader can tell a closed stream from a broken connection.
 type Body struct {
 	rc     io.ReadCloser
+	flush  func() // called before each read; see llmgate.WithStreamFlush
 	closed atomic.Bool
 	once   sync.Once
 	err    error
@@ -32,11 +34,19 @@ type Body struct {
 
 var _ io.ReadCloser = (*Body)(nil)
 
-// NewBody returns a Body reading rc.
-func NewBody(rc io.ReadCloser) *Body { return &Body{rc: rc} }
+// NewBody returns a Body reading rc. Before each read, which may wait for
+// the provider, it calls the function llmgate.StreamFlush finds in ctx.
+func NewBody(ctx context.Context, rc io.ReadCloser) *Body {
+	return &Body{rc: rc, flush: llmgate.StreamFlush(ctx)}
+}
 
 // Read reads from the underlying body.
-func (b *Body) Read(p []byte) (int, error) { return b.rc.Read(p) }
+func (b *Body) Read(p []byte) (int, error) {
+	if b.flush != nil {
+		b.flush()
+	}
+	return b.rc.Read(p)
+}
 
 // Close marks the body closed by its caller and closes the underlying body
 // if that has not been done. It is safe to call more than once, and

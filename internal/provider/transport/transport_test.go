@@ -227,7 +227,7 @@ func TestBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rc := &countingCloser{Reader: strings.NewReader("data"), err: boom}
-			b := NewBody(rc)
+			b := NewBody(context.Background(), rc)
 			if b.Closed() {
 				t.Fatal("a new Body is Closed")
 			}
@@ -249,7 +249,7 @@ func TestBody(t *testing.T) {
 func TestBodyCloseUnblocksRead(t *testing.T) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	b := NewBody(pr)
+	b := NewBody(context.Background(), pr)
 	done := make(chan error, 1)
 	go func() {
 		_, err := b.Read(make([]byte, 1))
@@ -298,3 +298,31 @@ func TestStatusErrorCode(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyFlushesBeforeRead checks that a Body calls the context's stream
+// flush before every read of the provider's connection, the only place a
+// stream waits, so that nothing written for the client is held back then.
+func TestBodyFlushesBeforeRead(t *testing.T) {
+	var log []string
+	ctx := llmgate.WithStreamFlush(context.Background(), func() { log = append(log, "flush") })
+	r := readFunc(func(p []byte) (int, error) {
+		log = append(log, "read")
+		return copy(p, "x"), nil
+	})
+	b := NewBody(ctx, io.NopCloser(r))
+	for range 2 {
+		if _, err := b.Read(make([]byte, 8)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := strings.Join(log, " "), "flush read flush read"; got != want {
+		t.Errorf("calls = %q, want %q", got, want)
+	}
+	if _, err := NewBody(context.Background(), io.NopCloser(r)).Read(make([]byte, 8)); err != nil {
+		t.Errorf("a Body without a flush: %v", err)
+	}
+}
+
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(p []byte) (int, error) { return f(p) }
