@@ -131,6 +131,16 @@ const defaultSchemaName = "response"
 // req.Stream, decides whether the answer is streamed, so that the caller's
 // choice of method wins over a flag in the request.
 func encodeChatRequest(req *llmgate.ChatRequest, opts ChatOptions, stream bool) ([]byte, error) {
+	if b, ok := appendChatRequest(make([]byte, 0, chatRequestSize(req, opts)), req, opts, stream); ok {
+		return b, nil
+	}
+	return marshalChatRequest(req, opts, stream)
+}
+
+// marshalChatRequest is encodeChatRequest through the wire types and
+// encoding/json: the path for requests appendChatRequest refuses, which
+// returns their errors, and the reference it is tested against.
+func marshalChatRequest(req *llmgate.ChatRequest, opts ChatOptions, stream bool) ([]byte, error) {
 	w, err := toWireChat(req, opts, stream)
 	if err != nil {
 		return nil, err
@@ -291,6 +301,16 @@ func (u *usage) domain() llmgate.Usage {
 // decodeChatResponse translates a chat completion body. Served is left for
 // the caller to fill.
 func decodeChatResponse(body []byte) (*llmgate.ChatResponse, error) {
+	if r, ok := decodeChatResponseFast(body); ok {
+		return r, nil
+	}
+	return unmarshalChatResponse(body)
+}
+
+// unmarshalChatResponse is decodeChatResponse through the wire types and
+// encoding/json: the path for answers decodeChatResponseFast refuses, which
+// returns their errors, and the reference it is tested against.
+func unmarshalChatResponse(body []byte) (*llmgate.ChatResponse, error) {
 	var w chatResponse
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, fmt.Errorf("decoding chat completion: %w", err)

@@ -3,6 +3,7 @@ package openaiwire
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,21 +235,71 @@ func TestDecodeChatResponseMalformed(t *testing.T) {
 }
 
 func BenchmarkChatRequestEncode(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := encodeChatRequest(allParamsChat, ChatOptions{Model: "gpt-4o"}, true); err != nil {
-			b.Fatal(err)
+	b.Run("all_params", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := encodeChatRequest(allParamsChat, ChatOptions{Model: "gpt-4o"}, true); err != nil {
+				b.Fatal(err)
+			}
 		}
+	})
+	for _, size := range benchSizes {
+		req := &llmgate.ChatRequest{
+			Model: "gpt-4o",
+			Messages: []llmgate.Message{
+				{Role: llmgate.RoleSystem, Content: []llmgate.Part{llmgate.TextPart("You are a helpful assistant.")}},
+				{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart(benchText(size.n))}},
+			},
+			Params: llmgate.ChatParams{MaxTokens: ptr(256)},
+		}
+		b.Run(size.name, func(b *testing.B) {
+			b.SetBytes(int64(size.n))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := encodeChatRequest(req, ChatOptions{Model: "gpt-4o"}, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
 func BenchmarkChatResponseDecode(b *testing.B) {
-	body := providertest.ReadFile(b, "chat_response_text.json")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(body)))
-	for b.Loop() {
-		if _, err := decodeChatResponse(body); err != nil {
-			b.Fatal(err)
+	b.Run("text", func(b *testing.B) {
+		body := providertest.ReadFile(b, "chat_response_text.json")
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := decodeChatResponse(body); err != nil {
+				b.Fatal(err)
+			}
 		}
+	})
+	for _, size := range benchSizes {
+		body := []byte(`{"id":"chatcmpl-bench","object":"chat.completion","created":1732700000,"model":"gpt-4o-2024-08-06",` +
+			`"choices":[{"index":0,"message":{"role":"assistant","content":"` + benchText(size.n) + `","refusal":null},"logprobs":null,"finish_reason":"stop"}],` +
+			`"usage":{"prompt_tokens":1000,"completion_tokens":250,"total_tokens":1250,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},` +
+			`"system_fingerprint":"fp_bench"}`)
+		b.Run(size.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if _, err := decodeChatResponse(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
+}
+
+// benchSizes are the message sizes of the sized benchmarks.
+var benchSizes = []struct {
+	name string
+	n    int
+}{{"1KB", 1 << 10}, {"10KB", 10 << 10}, {"100KB", 100 << 10}}
+
+// benchText returns n bytes of plain English text, as in a prompt.
+func benchText(n int) string {
+	const filler = "The quick brown fox jumps over the lazy dog. "
+	return strings.Repeat(filler, n/len(filler)+1)[:n]
 }

@@ -72,7 +72,7 @@ func (u *Upstream) ChatStream(ctx context.Context, ep Endpoint, req *llmgate.Cha
 	if err != nil {
 		return nil, u.fail(err)
 	}
-	resp, latency, err := u.send(ctx, ep, body, "text/event-stream")
+	resp, latency, err := u.send(ctx, ep, body, sseValue)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (u *Upstream) GenerateImage(ctx context.Context, ep Endpoint, req *llmgate.
 // do posts body and returns the whole answer and the time it took.
 func (u *Upstream) do(ctx context.Context, ep Endpoint, body []byte) ([]byte, time.Duration, error) {
 	start := time.Now()
-	resp, _, err := u.send(ctx, ep, body, "application/json")
+	resp, _, err := u.send(ctx, ep, body, jsonValue)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -148,16 +148,13 @@ func (u *Upstream) do(ctx context.Context, ep Endpoint, body []byte) ([]byte, ti
 
 // send posts body and returns a successful response with its body unread,
 // and the time until its headers; an error status becomes an *llmgate.Error.
-func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, accept string) (*http.Response, time.Duration, error) {
+// accept is the value of the Accept header, jsonValue or sseValue.
+func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, accept []string) (*http.Response, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
 		return nil, 0, u.fail(&llmgate.Error{Code: llmgate.EInternal, Provider: u.Provider, Message: "the provider's address is invalid", Err: transport.StripURL(err)})
 	}
-	if ep.Header != nil {
-		req.Header = ep.Header.Clone()
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", accept)
+	setHeader(req.Header, ep.Header, accept)
 	client := u.HTTPClient
 	if client == nil {
 		client = http.DefaultClient
@@ -177,6 +174,27 @@ func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, accept st
 		return nil, 0, u.fail(Error(u.Provider, resp.StatusCode, resp.Header, data))
 	}
 	return resp, latency, nil
+}
+
+// The values of the headers send sets, shared by every request: nothing
+// on the way to the wire changes a header's values in place.
+var (
+	jsonValue = []string{"application/json"}
+	sseValue  = []string{"text/event-stream"}
+)
+
+// setHeader fills h, the empty header of a new request, as cloning ep and
+// setting Content-Type to JSON and Accept to accept would, with less work:
+// the two keys are already canonical, and h holds ep's value slices rather
+// than copies. Each is cut to its length, so that an Add to the request
+// copies rather than writes into ep's array; neither net/http nor a
+// RoundTripper, which must not modify the request, changes values in place.
+func setHeader(h, ep http.Header, accept []string) {
+	for k, v := range ep {
+		h[k] = v[:len(v):len(v)]
+	}
+	h["Content-Type"] = jsonValue
+	h["Accept"] = accept
 }
 
 // fail removes the secret from err's text.

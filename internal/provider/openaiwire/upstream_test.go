@@ -1,6 +1,7 @@
 package openaiwire
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
@@ -321,4 +323,95 @@ func TestUpstreamEmbedAndImage(t *testing.T) {
 	}
 	_, err = u.Embed(context.Background(), Endpoint{URL: srv.URL + "/nope"}, &llmgate.EmbeddingRequest{}, "")
 	wantCode(t, err, llmgate.EUpstreamNotFound)
+}
+
+// TestSetHeader checks setHeader against what it replaces, cloning the
+// endpoint's header and setting two keys, and that the request's header
+// can be changed without changing the endpoint's.
+func TestSetHeader(t *testing.T) {
+	spare := make([]string, 1, 4) // room that an Add must not write into
+	spare[0] = "v"
+	tests := []struct {
+		name string
+		ep   http.Header
+	}{
+		{"nil", nil},
+		{"empty", http.Header{}},
+		{"key", http.Header{"Api-Key": {"k"}}},
+		{"several", http.Header{"Authorization": {"Bearer k"}, "Openai-Organization": {"org"}, "X-Multi": {"a", "b"}, "X-Empty": {}, "X-Nil": nil}},
+		{"overridden", http.Header{"Content-Type": {"text/plain"}, "Accept": {"*/*", "x"}}},
+		{"not canonical", http.Header{"content-type": {"text/plain"}, "accept": {"*/*"}}},
+		{"spare capacity", http.Header{"X-Spare": spare}},
+	}
+	for _, tt := range tests {
+		for _, accept := range [][]string{jsonValue, sseValue} {
+			t.Run(tt.name+"/"+accept[0], func(t *testing.T) {
+				want := tt.ep.Clone()
+				if want == nil {
+					want = http.Header{}
+				}
+				want.Set("Content-Type", "application/json")
+				want.Set("Accept", accept[0])
+				before := tt.ep.Clone()
+
+				got := http.Header{}
+				setHeader(got, tt.ep, accept)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("header (-clone and set +setHeader):\n%s", diff)
+				}
+				for k := range got {
+					got.Add(k, "added")
+				}
+				got.Set("X-Spare", "set")
+				if diff := cmp.Diff(before, tt.ep); diff != "" {
+					t.Errorf("changing the request's header changed the endpoint's:\n%s", diff)
+				}
+				if spare[:2][1] != "" {
+					t.Errorf("an Add wrote %q into the endpoint's spare capacity", spare[:2][1])
+				}
+			})
+		}
+	}
+	if jsonValue[0] != "application/json" || sseValue[0] != "text/event-stream" || len(jsonValue) != 1 || len(sseValue) != 1 {
+		t.Errorf("shared values changed: %q, %q", jsonValue, sseValue)
+	}
+}
+
+// cannedTransport answers every request with body, reading the request's
+// body as a real transport sends it.
+type cannedTransport struct{ body []byte }
+
+func (c cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
+	return &http.Response{
+		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(bytes.NewReader(c.body)),
+		ContentLength: int64(len(c.body)),
+		Request:       r,
+	}, nil
+}
+
+// BenchmarkUpstreamChat is one non-streamed call through Upstream.Chat,
+// with an http.Client over a transport that answers from memory: what the
+// OpenAI wire format costs a request, encoding, sending and decoding.
+func BenchmarkUpstreamChat(b *testing.B) {
+	u := &Upstream{Provider: "openai", HTTPClient: &http.Client{Transport: cannedTransport{providertest.ReadFile(b, "chat_response_azure.json")}}, Secret: testKey}
+	ep := Endpoint{URL: "http://upstream.invalid/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", Header: http.Header{"Api-Key": {testKey}}}
+	for _, size := range benchSizes {
+		req := &llmgate.ChatRequest{Model: "gpt-4o", Messages: []llmgate.Message{
+			{Role: llmgate.RoleSystem, Content: []llmgate.Part{llmgate.TextPart("You are a helpful assistant.")}},
+			{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart(benchText(size.n))}},
+		}, Params: llmgate.ChatParams{MaxTokens: ptr(256)}}
+		b.Run(size.name, func(b *testing.B) {
+			b.SetBytes(int64(size.n))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := u.Chat(context.Background(), ep, req, ChatOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
