@@ -99,7 +99,7 @@ type Database struct {
 
 // Ledger configures the asynchronous, batched ledger writer.
 type Ledger struct {
-	// BatchSize is the largest number of records written at once; default 256.
+	// BatchSize is the largest number of records written at once; default 1024.
 	BatchSize int
 	// FlushInterval is the longest a record waits before being written;
 	// default 500ms.

@@ -161,16 +161,20 @@ func records(n int) []llmgate.Record {
 }
 
 func BenchmarkSQLiteInsertBatch(b *testing.B) {
-	s := mustOpen(b, filepath.Join(b.TempDir(), "ledger.db"))
-	rs := records(256)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := s.InsertRecords(ctx, rs); err != nil {
-			b.Fatal(err)
-		}
+	for _, n := range []int{64, 256, 1024, 4096} {
+		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
+			s := mustOpen(b, filepath.Join(b.TempDir(), "ledger.db"))
+			rs := records(n)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.InsertRecords(ctx, rs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rs)), "ns/row")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rs)), "ns/row")
 }
 
 // BenchmarkUsage1M times Usage over a million-row ledger, for each grouping
