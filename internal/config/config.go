@@ -104,7 +104,8 @@ type Ledger struct {
 	// FlushInterval is the longest a record waits before being written;
 	// default 500ms.
 	FlushInterval time.Duration
-	// QueueSize is the number of records buffered in memory; default 65536.
+	// QueueSize is the number of records buffered in memory; default 8192.
+	// Rows that find it full wait in the writer's overflow list.
 	QueueSize int
 }
 

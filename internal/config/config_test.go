@@ -96,7 +96,7 @@ func TestDefaults(t *testing.T) {
 		},
 		Log:       Log{Level: slog.LevelInfo},
 		Database:  Database{URL: "sqlite:data/llmgate.db"},
-		Ledger:    Ledger{BatchSize: 1024, FlushInterval: 500 * time.Millisecond, QueueSize: 65536},
+		Ledger:    Ledger{BatchSize: 1024, FlushInterval: 500 * time.Millisecond, QueueSize: 8192},
 		Upstream:  Upstream{Timeout: 10 * time.Minute, ConnectTimeout: 10 * time.Second, TLSVerify: true, MaxIdleConnsPerHost: 64, MaxResponseBytes: 32 << 20},
 		Mock:      Mock{EmbeddingDimensions: 8, ImageURL: "https://mock.llm-gate.invalid/image.png"},
 		OpenAI:    OpenAI{BaseURL: "https://api.openai.com/v1"},

@@ -29,9 +29,9 @@ import (
 
 // The defaults of Options.
 const (
-	DefaultBatchSize     = 256
+	DefaultBatchSize     = 1024
 	DefaultFlushInterval = 500 * time.Millisecond
-	DefaultQueueSize     = 65536
+	DefaultQueueSize     = 8192
 )
 
 // MaxOverflow is the number of rows the overflow list holds when the queue
@@ -53,13 +53,13 @@ var ErrClosed = errors.New("ledger writer closed")
 // Options configures a Writer. The zero value uses every default.
 type Options struct {
 	// BatchSize is the largest number of rows written in one InsertRecords
-	// call. Zero means DefaultBatchSize (256).
+	// call. Zero means DefaultBatchSize (1024).
 	BatchSize int
 	// FlushInterval is how long a row may wait for its batch to fill before
 	// the batch is written anyway. Zero means DefaultFlushInterval (500ms).
 	FlushInterval time.Duration
 	// QueueSize is the capacity of the channel Record writes into. Zero
-	// means DefaultQueueSize (65536).
+	// means DefaultQueueSize (8192).
 	QueueSize int
 	// Logger receives write failures and drops. Nil discards them.
 	Logger *slog.Logger
