@@ -464,8 +464,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(buf.Bytes())
 }
 
+// maxPooledBody bounds the body buffers readJSON keeps for the next
+// request, and the room it makes up front for a body's announced length:
+// one large request must not pin its buffer in the pool, nor a client's
+// Content-Length make the gateway allocate before the bytes arrive.
+const maxPooledBody = 1 << 20
+
 // readJSON reads the whole body, within the size and time limits, and
-// decodes it strictly into v: unknown fields and trailing data are errors.
+// decodes it strictly into v, which points to a zero value: unknown fields
+// and trailing data are errors.
 func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if r.ContentLength > s.MaxBodyBytes {
 		return llmgate.Errorf(llmgate.EBodyTooLarge, "the request body is %d bytes; the limit is %d", r.ContentLength, s.MaxBodyBytes)
@@ -474,7 +481,15 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	_ = rc.SetReadDeadline(time.Now().Add(s.BodyReadTimeout))
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	defer bufPool.Put(buf)
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			bufPool.Put(buf)
+		}
+	}()
+	if n := r.ContentLength; n > 0 && n+bytes.MinRead <= maxPooledBody {
+		// ReadFrom wants MinRead bytes of room to see the end of the body.
+		buf.Grow(int(n) + bytes.MinRead)
+	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
 	// Clear the deadline: a long answer must not be cut by it.
 	_ = rc.SetReadDeadline(time.Time{})
@@ -488,7 +503,24 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if buf.Len() == 0 {
 		return llmgate.Errorf(llmgate.EInvalidJSON, "the request body is empty; a JSON object is required")
 	}
-	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	return decodeBody(buf.Bytes(), v)
+}
+
+// decodeBody decodes data into v, which points to a zero value: with the
+// hand-written decoder of v's type when it has one and data has the shapes
+// it handles, else with encoding/json. Nothing decoded keeps a reference
+// to data, whose buffer is reused.
+func decodeBody(data []byte, v any) error {
+	if f, ok := v.(fastDecoder); ok && f.decodeFast(data) {
+		return nil
+	}
+	return decodeStrict(data, v)
+}
+
+// decodeStrict decodes data into v with encoding/json, refusing unknown
+// fields and data after the value, and turns its errors into client errors.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)

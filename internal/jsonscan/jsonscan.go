@@ -1,6 +1,7 @@
 // Package jsonscan reads JSON without reflection, for the few hot paths
-// where encoding/json's cost per byte shows in profiles: a message's text in
-// a request body and the chunks of a streamed answer.
+// where encoding/json's cost per byte shows in profiles: chat request
+// bodies, whose prompts make most of their bytes, and the chunks of a
+// streamed answer.
 //
 // A Scanner validates what it reads as strictly as encoding/json does, but
 // it only understands plain shapes. Anything else (a key spelled with
@@ -11,7 +12,11 @@
 package jsonscan
 
 import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -19,8 +24,11 @@ import (
 // Scanner reads one JSON text from a byte slice. The zero value reads an
 // empty text; use New.
 type Scanner struct {
-	b      []byte
-	i      int
+	b []byte
+	i int
+	// depth counts the objects and arrays open at i, which encoding/json
+	// bounds.
+	depth  int
 	failed bool
 }
 
@@ -45,6 +53,11 @@ func (s *Scanner) ws() {
 	}
 }
 
+// Peek returns the next byte that is not white space, without consuming
+// it, so that a caller can tell the kind of the next value; it returns 0 at
+// the end or once the scan has failed.
+func (s *Scanner) Peek() byte { return s.peek() }
+
 // peek returns the next byte that is not white space, or 0 at the end.
 func (s *Scanner) peek() byte {
 	s.ws()
@@ -63,13 +76,18 @@ func (s *Scanner) End() bool {
 	return !s.failed
 }
 
-// Enter consumes the opening byte of an object ('{') or an array ('[').
+// Enter consumes the opening byte of an object ('{') or an array ('['). It
+// fails beyond the nesting depth encoding/json accepts.
 func (s *Scanner) Enter(open byte) bool {
 	if s.peek() != open {
 		s.failed = true
 		return false
 	}
 	s.i++
+	if s.depth++; s.depth > maxDepth {
+		s.failed = true
+		return false
+	}
 	return true
 }
 
@@ -80,12 +98,14 @@ func (s *Scanner) Next(close byte, first *bool) bool {
 	c := s.peek()
 	if c == close && *first {
 		s.i++
+		s.depth--
 		return false
 	}
 	if !*first {
 		switch c {
 		case close:
 			s.i++
+			s.depth--
 			return false
 		case ',':
 			s.i++
@@ -155,41 +175,55 @@ func (s *Scanner) literal(lit string) bool {
 // than a new copy, so that values repeated on every stream chunk (an id, a
 // model) are not allocated each time.
 func (s *Scanner) String(reuse string) string {
+	raw, plain, high := s.text()
+	switch {
+	case !plain:
+		return unquote(raw, high)
+	case string(raw) == reuse:
+		return reuse
+	}
+	return string(raw)
+}
+
+// StringFrom reads a string as String does, but returns the element of
+// known that equals its text, if one does, rather than a new copy: the few
+// values a field takes (a role, a part's type) cost no allocation.
+func (s *Scanner) StringFrom(known []string) string {
+	raw, plain, high := s.text()
+	if !plain {
+		return unquote(raw, high)
+	}
+	for _, k := range known {
+		if string(raw) == k {
+			return k
+		}
+	}
+	return string(raw)
+}
+
+// text consumes a string, or null, and returns the bytes between its
+// quotes. plain reports that they are the string's text as they are: no
+// escapes and valid UTF-8; high that they may hold bytes >= 0x80. A null,
+// or a failure, returns nil and true.
+func (s *Scanner) text() (raw []byte, plain, high bool) {
 	switch s.peek() {
 	case 'n':
 		s.literal("null")
-		return ""
+		return nil, true, false
 	case '"':
 	default:
 		s.failed = true
-		return ""
+		return nil, true, false
 	}
 	start := s.i + 1
-	for j := start; j < len(s.b); j++ {
-		c := s.b[j]
-		switch {
-		case c == '"':
-			s.i = j + 1
-			raw := s.b[start:j]
-			if string(raw) == reuse {
-				return reuse
-			}
-			return string(raw)
-		case c < 0x20:
-			s.failed = true
-			return ""
-		case c == '\\' || c >= utf8.RuneSelf:
-			out, end, ok := unquoteSlow(s.b, start, j)
-			if !ok {
-				s.failed = true
-				return ""
-			}
-			s.i = end
-			return out
-		}
+	end, high, escaped := stringEnd(s.b, start)
+	if end < 0 {
+		s.failed = true
+		return nil, true, false
 	}
-	s.failed = true
-	return ""
+	s.i = end + 1
+	raw = s.b[start:end]
+	return raw, !escaped && (!high || utf8.Valid(raw)), high
 }
 
 // Unquote returns the text of b, which must be one JSON string literal,
@@ -203,108 +237,198 @@ func Unquote(b []byte) (string, bool) {
 	return v, s.End()
 }
 
-// unquoteSlow decodes the string whose text starts at b[start], from b[j]
-// on, where the first escape or non-ASCII byte is. It returns the text and
-// the index after the closing quote. Invalid UTF-8 and lone surrogates
-// become U+FFFD, as encoding/json makes them.
-func unquoteSlow(b []byte, start, j int) (string, int, bool) {
-	out := make([]byte, 0, j-start+64)
-	out = append(out, b[start:j]...)
-	for j < len(b) {
-		c := b[j]
-		switch {
-		case c == '"':
-			return string(out), j + 1, true
-		case c < 0x20:
-			return "", 0, false
-		case c == '\\':
-			if j+1 >= len(b) {
-				return "", 0, false
+// The SWAR constants: one in the low bit, or the high bit, of every byte
+// of a word.
+const (
+	lsbs = 0x0101010101010101
+	msbs = 0x8080808080808080
+)
+
+// stringEnd finds the closing quote of the string whose text starts at
+// b[i], checking its escapes, and returns its index, or -1 when the string
+// is malformed or unterminated. high reports a byte >= 0x80 on the way,
+// escaped an escape.
+func stringEnd(b []byte, i int) (end int, high, escaped bool) {
+	var seen uint64
+	quote := -1
+	for {
+		i = nextSpecial(b, i, &seen, &quote)
+		if i >= len(b) || b[i] < 0x20 {
+			return -1, false, false
+		}
+		if b[i] == '"' {
+			// seen may hold bytes past the quote: high is only a hint,
+			// which sends the text to utf8.Valid.
+			return i, seen&msbs != 0, escaped
+		}
+		escaped = true
+		if i+1 >= len(b) {
+			return -1, false, false
+		}
+		switch b[i+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			i += 2
+		case 'u':
+			if _, ok := hex4(b, i+2); !ok {
+				return -1, false, false
 			}
-			switch e := b[j+1]; e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				r, ok := hex4(b, j+2)
-				if !ok {
-					return "", 0, false
-				}
-				j += 6
-				if utf16.IsSurrogate(r) {
-					// A valid pair is one rune; anything else makes the
-					// first half U+FFFD and leaves the next escape alone.
-					if r2, ok := hex4(b, j+2); ok && j+1 < len(b) && b[j] == '\\' && b[j+1] == 'u' {
-						if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-							out = utf8.AppendRune(out, d)
-							j += 6
-							continue
-						}
-					}
-					r = utf8.RuneError
-				}
-				out = utf8.AppendRune(out, r)
-				continue
-			default:
-				return "", 0, false
-			}
-			j += 2
-		case c < utf8.RuneSelf:
-			out = append(out, c)
-			j++
+			i += 6
 		default:
-			r, size := utf8.DecodeRune(b[j:])
-			if r == utf8.RuneError && size == 1 {
-				out = utf8.AppendRune(out, utf8.RuneError)
-			} else {
-				out = append(out, b[j:j+size]...)
-			}
-			j += size
+			return -1, false, false
 		}
 	}
-	return "", 0, false
+}
+
+// nextSpecial returns the index of the first quote, backslash or control
+// byte of b at or after i, or len(b), and ORs the bytes it passes, and
+// maybe a few more, into seen. quote caches the index of the first quote at
+// or after i across the calls for one string; it starts below 0.
+//
+// Prompts make strings the bulk of a request body, so this is the loop a
+// body's bytes go through. Short strings (names, roles, ids) are scanned
+// eight bytes at a time: a byte is flagged in a word when it is a quote, a
+// backslash or a control byte, each test subtracting from every byte at
+// once; a borrow can flag a byte after a flagged one but never before it,
+// so the lowest flag is the byte to look at. Longer text is searched for
+// its quote and its next backslash with bytes.IndexByte, which is
+// vectorized, and the text before them for control bytes, one test a word.
+func nextSpecial(b []byte, i int, seen *uint64, quote *int) int {
+	for n := 0; n < 4 && i+8 <= len(b); n++ {
+		x := binary.LittleEndian.Uint64(b[i:])
+		*seen |= x
+		q := x ^ (lsbs * '"')
+		e := x ^ (lsbs * '\\')
+		if m := (((x - lsbs*0x20) &^ x) | ((q - lsbs) &^ q) | ((e - lsbs) &^ e)) & msbs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	if i+8 > len(b) {
+		for ; i < len(b); i++ {
+			c := b[i]
+			if c == '"' || c == '\\' || c < 0x20 {
+				return i
+			}
+			*seen |= uint64(c)
+		}
+		return i
+	}
+	if *quote < i {
+		*quote = len(b)
+		if q := bytes.IndexByte(b[i:], '"'); q >= 0 {
+			*quote = i + q
+		}
+	}
+	end := *quote
+	if e := bytes.IndexByte(b[i:end], '\\'); e >= 0 {
+		end = i + e
+	}
+	var ctl uint64
+	j := i
+	for ; j+8 <= end; j += 8 {
+		x := binary.LittleEndian.Uint64(b[j:])
+		*seen |= x
+		ctl |= (x - lsbs*0x20) &^ x
+	}
+	for ; j < end; j++ {
+		c := b[j]
+		*seen |= uint64(c)
+		if c < 0x20 {
+			ctl |= msbs
+		}
+	}
+	if ctl&msbs == 0 {
+		return end
+	}
+	for b[i] >= 0x20 {
+		i++
+	}
+	return i
+}
+
+// unquote decodes the text of a string that stringEnd has checked, which
+// may hold bytes >= 0x80 when high is set. Invalid UTF-8 and lone
+// surrogates become U+FFFD, as encoding/json makes them.
+func unquote(raw []byte, high bool) string {
+	var out strings.Builder
+	// Escapes only shorten the text; invalid bytes, each three bytes of
+	// U+FFFD, are rare enough to grow the builder.
+	out.Grow(len(raw))
+	for j := 0; j < len(raw); {
+		k := len(raw)
+		if n := bytes.IndexByte(raw[j:], '\\'); n >= 0 {
+			k = j + n
+		}
+		if high {
+			writeValid(&out, raw[j:k])
+		} else {
+			out.Write(raw[j:k])
+		}
+		if j = k; j >= len(raw) {
+			break
+		}
+		switch e := raw[j+1]; e {
+		case 'b':
+			out.WriteByte('\b')
+		case 'f':
+			out.WriteByte('\f')
+		case 'n':
+			out.WriteByte('\n')
+		case 'r':
+			out.WriteByte('\r')
+		case 't':
+			out.WriteByte('\t')
+		case 'u':
+			r, _ := hex4(raw, j+2)
+			j += 6
+			if utf16.IsSurrogate(r) {
+				// A valid pair is one rune; anything else makes the first
+				// half U+FFFD and leaves the next escape alone.
+				if r2, ok := hex4(raw, j+2); ok && raw[j] == '\\' && raw[j+1] == 'u' {
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						out.WriteRune(d)
+						j += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			out.WriteRune(r)
+			continue
+		default: // '"', '\\', '/'
+			out.WriteByte(e)
+		}
+		j += 2
+	}
+	return out.String()
+}
+
+// writeValid writes run, a stretch of text without escapes, with each byte
+// that is not part of valid UTF-8 replaced by U+FFFD.
+func writeValid(out *strings.Builder, run []byte) {
+	if utf8.Valid(run) {
+		out.Write(run)
+		return
+	}
+	for len(run) > 0 {
+		r, size := utf8.DecodeRune(run)
+		if r == utf8.RuneError && size == 1 {
+			out.WriteRune(utf8.RuneError)
+		} else {
+			out.Write(run[:size])
+		}
+		run = run[size:]
+	}
 }
 
 // skipString consumes a string, checking its escapes, without copying it.
 func (s *Scanner) skipString() {
-	for j := s.i + 1; j < len(s.b); j++ {
-		switch c := s.b[j]; {
-		case c == '"':
-			s.i = j + 1
-			return
-		case c < 0x20:
-			s.failed = true
-			return
-		case c == '\\':
-			if j+1 >= len(s.b) {
-				s.failed = true
-				return
-			}
-			switch s.b[j+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				j++
-			case 'u':
-				if _, ok := hex4(s.b, j+2); !ok {
-					s.failed = true
-					return
-				}
-				j += 5
-			default:
-				s.failed = true
-				return
-			}
-		}
+	end, _, _ := stringEnd(s.b, s.i+1)
+	if end < 0 {
+		s.failed = true
+		return
 	}
-	s.failed = true
+	s.i = end + 1
 }
 
 func hex4(b []byte, at int) (rune, bool) {
@@ -347,6 +471,62 @@ func (s *Scanner) Int() int64 {
 		return 0
 	}
 	return v
+}
+
+// Float reads a number, or null as 0, parsing the literal as encoding/json
+// parses it into a float64; a value out of range fails, as it fails there.
+func (s *Scanner) Float() float64 {
+	switch c := s.peek(); {
+	case c == 'n':
+		s.literal("null")
+		return 0
+	case c != '-' && (c < '0' || c > '9'):
+		s.failed = true
+		return 0
+	}
+	end, _ := scanNumber(s.b, s.i)
+	if end < 0 {
+		s.failed = true
+		return 0
+	}
+	v, err := strconv.ParseFloat(string(s.b[s.i:end]), 64)
+	if err != nil {
+		s.failed = true
+		return 0
+	}
+	s.i = end
+	return v
+}
+
+// Bool reads true or false, or null as false.
+func (s *Scanner) Bool() bool {
+	switch s.peek() {
+	case 't':
+		return s.literal("true")
+	case 'f':
+		s.literal("false")
+	case 'n':
+		s.literal("null")
+	default:
+		s.failed = true
+	}
+	return false
+}
+
+// Raw consumes one value of any kind, as Skip does, and returns its bytes
+// as they are in the input, without the white space around them: what
+// encoding/json hands to a json.RawMessage. It returns nil on failure.
+func (s *Scanner) Raw() []byte {
+	if s.peek() == 0 {
+		s.failed = true
+		return nil
+	}
+	start := s.i
+	s.Skip()
+	if s.failed {
+		return nil
+	}
+	return s.b[start:s.i]
 }
 
 // number consumes a JSON number and returns its end; it fails for numbers
@@ -405,22 +585,17 @@ func scanNumber(b []byte, i int) (int, bool) {
 	return i, integer
 }
 
-// maxDepth bounds the nesting Skip follows, as encoding/json bounds it.
+// maxDepth bounds the nesting of objects and arrays, as encoding/json
+// bounds it.
 const maxDepth = 10000
 
 // Skip consumes one value of any kind, checking that it is valid JSON.
-func (s *Scanner) Skip() { s.skip(0) }
-
-func (s *Scanner) skip(depth int) {
-	if depth > maxDepth {
-		s.failed = true
-		return
-	}
+func (s *Scanner) Skip() {
 	switch c := s.peek(); {
 	case c == '"':
 		s.skipString()
 	case c == '{':
-		s.i++
+		s.Enter('{')
 		for first := true; s.Next('}', &first); {
 			if s.peek() != '"' {
 				s.failed = true
@@ -432,12 +607,12 @@ func (s *Scanner) skip(depth int) {
 				return
 			}
 			s.i++
-			s.skip(depth + 1)
+			s.Skip()
 		}
 	case c == '[':
-		s.i++
+		s.Enter('[')
 		for first := true; s.Next(']', &first); {
-			s.skip(depth + 1)
+			s.Skip()
 		}
 	case c == 't':
 		s.literal("true")

@@ -1,7 +1,11 @@
 package jsonscan
 
 import (
+	"bytes"
 	"encoding/json"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -82,8 +86,168 @@ func TestObjectMembers(t *testing.T) {
 	}
 }
 
+// TestStringWordEdges puts each kind of byte String must stop at, or must
+// pass, at every offset of the eight-byte words it scans, in strings of
+// every length up to three words, and compares with encoding/json.
+func TestStringWordEdges(t *testing.T) {
+	for _, special := range []string{
+		`\"`, `\\`, `\n`, `\u00e9`, `\ud83d\ude00`, `\ud83d`, "\x01", "\x1f", "\x7f", " ", "~",
+		"é", "世", "🙂", "\xff", "\xc3", "\xed\xa0\x80", `"`, `\`,
+	} {
+		for n := 0; n < 24; n++ {
+			for at := 0; at <= n; at++ {
+				text := strings.Repeat("a", at) + special + strings.Repeat("b", n-at)
+				lit := `"` + text + `"`
+				var want string
+				err := json.Unmarshal([]byte(lit), &want)
+				for _, after := range []string{``, ` `, "\xff\xff\xff\xff\xff\xff\xff\xff"} {
+					got, ok := Unquote([]byte(lit + after))
+					if ok != (err == nil && after != "\xff\xff\xff\xff\xff\xff\xff\xff") || (ok && got != want) {
+						t.Fatalf("Unquote(%q) = %q, %v; encoding/json: %q, %v", lit+after, got, ok, want, err)
+					}
+				}
+				// The same string as a value inside a larger text.
+				s := New([]byte(`["x",` + lit + `,"y"]`))
+				s.Enter('[')
+				var vals []string
+				for first := true; s.Next(']', &first); {
+					vals = append(vals, s.String(""))
+				}
+				if s.End() != (err == nil) || (err == nil && (len(vals) != 3 || vals[1] != want)) {
+					t.Fatalf("String in array %q = %q, %v; encoding/json: %q, %v", lit, vals, s.OK(), want, err)
+				}
+			}
+		}
+	}
+}
+
+// TestStringPieces compares String with encoding/json on strings built of
+// random pieces: runs of plain text long enough for the vectorized search,
+// escapes (an escaped quote ahead of the closing one among them), control
+// bytes, and valid and invalid UTF-8.
+func TestStringPieces(t *testing.T) {
+	pieces := []string{
+		strings.Repeat("a", 7), strings.Repeat("b", 33), strings.Repeat("c", 100), strings.Repeat("d", 1000),
+		`\"`, `\\`, `\n`, `\/`, `\u0022`, `\ud83d\ude00`, `\ud83d`, "\x01", "\x1f", "\t",
+		"é", "世界", "🙂", "\xff", "\xe2\x82", `"`, `\`, `\q`, `\u12`,
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var text strings.Builder
+		for range rng.IntN(8) {
+			text.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		in := []byte(`["` + text.String() + `"]`)
+		var want []string
+		err := json.Unmarshal(in, &want)
+		s := New(in)
+		s.Enter('[')
+		var got []string
+		for first := true; s.Next(']', &first); {
+			got = append(got, s.String(""))
+		}
+		if ok := s.End(); ok != (err == nil) || (ok && !slices.Equal(got, want)) {
+			t.Fatalf("String(%q) = %q, %v; encoding/json: %q, %v", in, got, ok, want, err)
+		}
+		s = New(in)
+		s.Skip()
+		if s.End() != (err == nil) {
+			t.Fatalf("Skip(%q) = %v; encoding/json: %v", in, s.OK(), err)
+		}
+	}
+}
+
+func TestStringFrom(t *testing.T) {
+	known := []string{"user", "assistant"}
+	b := []byte(`["user","\u0075ser","assistant","tool",null]`)
+	s := New(b)
+	s.Enter('[')
+	var got []string
+	for first := true; s.Next(']', &first); {
+		got = append(got, s.StringFrom(known))
+	}
+	if !s.End() || strings.Join(got, ",") != "user,user,assistant,tool," {
+		t.Fatalf("StringFrom = %q, ok %v", got, s.OK())
+	}
+	if allocs := testing.AllocsPerRun(100, func() {
+		s := New(b)
+		s.Enter('[')
+		first := true
+		s.Next(']', &first)
+		s.StringFrom(known)
+	}); allocs != 0 {
+		t.Errorf("StringFrom of a known value allocates %v times", allocs)
+	}
+}
+
+// TestDepthMatchesEncodingJSON checks that Skip and Enter accept the
+// nesting encoding/json accepts, and no more.
+func TestDepthMatchesEncodingJSON(t *testing.T) {
+	for _, depth := range []int{9999, 10000, 10001} {
+		for _, open := range []string{"[", `{"a":`} {
+			closer := map[string]string{"[": "]", `{"a":`: "}"}[open]
+			in := []byte(strings.Repeat(open, depth) + "1" + strings.Repeat(closer, depth))
+			s := New(in)
+			s.Skip()
+			if got, want := s.End(), json.Valid(in); got != want {
+				t.Errorf("Skip of depth %d %s: ok %v, json.Valid %v", depth, open, got, want)
+			}
+			// Entered by hand, then skipped: the depth carries over.
+			s = New(in)
+			s.Enter(open[0])
+			if open == "[" {
+				first := true
+				s.Next(']', &first)
+			} else {
+				first := true
+				s.Next('}', &first)
+				s.Key()
+			}
+			s.Skip()
+			first := false
+			s.Next(closer[0], &first)
+			if got, want := s.End(), json.Valid(in); got != want {
+				t.Errorf("Enter then Skip of depth %d %s: ok %v, json.Valid %v", depth, open, got, want)
+			}
+		}
+	}
+}
+
+func TestScalars(t *testing.T) {
+	for _, in := range []string{
+		`0`, `-0`, `1.5`, `-2.25e-3`, `1E+2`, `1e400`, `-1e400`, `2.5e-324`, `123456789012345678901234567890`,
+		`0.1`, `null`, `01`, `1.`, `.5`, `-`, `+1`, `"1"`, `true`, `1 `, ` 7`, `0x10`, `Infinity`, `NaN`,
+	} {
+		s := New([]byte(in))
+		got := s.Float()
+		var want float64
+		err := json.Unmarshal([]byte(in), &want)
+		if ok := s.End(); ok != (err == nil) || (ok && got != want) {
+			t.Errorf("Float(%s) = %v, %v; encoding/json: %v, %v", in, got, ok, want, err)
+		}
+	}
+	for _, in := range []string{`true`, `false`, `null`, `tru`, `truex`, `1`, `"true"`, ` false `, `nul`} {
+		s := New([]byte(in))
+		got := s.Bool()
+		var want bool
+		err := json.Unmarshal([]byte(in), &want)
+		if ok := s.End(); ok != (err == nil) || (ok && got != want) {
+			t.Errorf("Bool(%s) = %v, %v; encoding/json: %v, %v", in, got, ok, want, err)
+		}
+	}
+	for _, in := range []string{` {"a" : [1, "x"] } `, `null`, `"s"`, `-1.5e3`, `[`, `{"a":}`, ``, `[] []`} {
+		s := New([]byte(in))
+		got := s.Raw()
+		var want json.RawMessage
+		err := json.Unmarshal([]byte(in), &want)
+		if ok := s.End(); ok != (err == nil) || (ok && !bytes.Equal(got, want)) {
+			t.Errorf("Raw(%s) = %q, %v; encoding/json: %q, %v", in, got, ok, want, err)
+		}
+	}
+}
+
 func FuzzUnquote(f *testing.F) {
-	for _, s := range []string{`"a"`, `"\u00e9"`, `"\ud83d\ude00"`, "\"\xff\""} {
+	for _, s := range []string{`"a"`, `"\u00e9"`, `"\ud83d\ude00"`, "\"\xff\"", `1.5e3`, `[{"a":true}]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -93,10 +257,49 @@ func FuzzUnquote(f *testing.F) {
 		if ok && (err != nil || got != want) {
 			t.Errorf("Unquote(%q) = %q; encoding/json: %q, %v", b, got, want, err)
 		}
+		if len(b) > 0 && b[0] == '"' && !ok && err == nil {
+			t.Errorf("Unquote(%q) refused what encoding/json decodes as %q", b, want)
+		}
 		s := New(b)
 		s.Skip()
 		if s.End() != json.Valid(b) {
 			t.Errorf("Skip(%q) disagrees with json.Valid", b)
 		}
+		s = New(b)
+		raw := s.Raw()
+		var wantRaw json.RawMessage
+		err = json.Unmarshal(b, &wantRaw)
+		if ok := s.End(); ok != (err == nil) || (ok && !bytes.Equal(raw, wantRaw)) {
+			t.Errorf("Raw(%q) = %q, %v; encoding/json: %q, %v", b, raw, ok, wantRaw, err)
+		}
+		s = New(b)
+		f := s.Float()
+		var wantF float64
+		err = json.Unmarshal(b, &wantF)
+		if ok := s.End(); ok && (err != nil || f != wantF) {
+			t.Errorf("Float(%q) = %v; encoding/json: %v, %v", b, f, wantF, err)
+		}
 	})
+}
+
+// BenchmarkString reads a long prompt of plain text, of text with line
+// breaks escaped, and of non-ASCII text.
+func BenchmarkString(b *testing.B) {
+	for _, tc := range []struct{ name, line string }{
+		{"ascii", "The quick brown fox jumps over the lazy dog. "},
+		{"escaped", `The quick brown fox jumps over the lazy dog.\n`},
+		{"unicode", "Le renard brun rapide saute par-dessus le chien paresseux, 速い茶色の狐。 "},
+	} {
+		in := []byte(`"` + strings.Repeat(tc.line, 100<<10/len(tc.line)) + `"`)
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				s := New(in)
+				if s.String(""); !s.End() {
+					b.Fatal("String failed")
+				}
+			}
+		})
+	}
 }
