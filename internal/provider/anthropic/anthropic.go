@@ -213,7 +213,7 @@ func (c *Client) send(ctx context.Context, body []byte, accept string) (*http.Re
 	}
 	req.Header = c.header.Clone()
 	req.Header.Set("Accept", accept)
-	resp, err := c.client.Do(req)
+	resp, err := transport.Do(c.client, req)
 	if err != nil {
 		return nil, c.fail(transport.Error(ctx, c.name, "sending request", err))
 	}

@@ -307,7 +307,7 @@ func (c *Client) send(ctx context.Context, model, op, accept string, body []byte
 		return nil, nil, redactError(&llmgate.Error{Code: llmgate.EInternal, Provider: c.name, Message: "the request could not be signed",
 			Err: fmt.Errorf("signing request: %w", err)}, secrets)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := transport.Do(c.http, req)
 	if err != nil {
 		return nil, nil, redactError(transport.Error(ctx, c.name, "sending request", err), secrets)
 	}

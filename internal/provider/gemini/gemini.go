@@ -236,7 +236,7 @@ func (c *Client) send(ctx context.Context, endpoint string, body []byte, accept 
 		req.Header.Set("x-goog-api-key", c.key)
 	}
 	start := time.Now()
-	resp, err := c.client.Do(req)
+	resp, err := transport.Do(c.client, req)
 	if err != nil {
 		return nil, 0, c.fail(transport.Error(ctx, c.name, "sending request", err))
 	}

@@ -29,7 +29,8 @@ type Endpoint struct {
 type Upstream struct {
 	// Provider names the provider in every error, such as "openai".
 	Provider string
-	// HTTPClient sends the requests; nil means http.DefaultClient.
+	// HTTPClient sends the requests, through transport.Do: redirects are
+	// not followed. Nil means http.DefaultTransport.
 	HTTPClient *http.Client
 	// MaxResponseBytes bounds a non-streamed response body; zero means
 	// DefaultMaxResponseBytes.
@@ -155,12 +156,8 @@ func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, accept []
 		return nil, 0, u.fail(&llmgate.Error{Code: llmgate.EInternal, Provider: u.Provider, Message: "the provider's address is invalid", Err: transport.StripURL(err)})
 	}
 	setHeader(req.Header, ep.Header, accept)
-	client := u.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
 	start := time.Now()
-	resp, err := client.Do(req)
+	resp, err := transport.Do(u.HTTPClient, req)
 	if err != nil {
 		return nil, 0, u.fail(transport.Error(ctx, u.Provider, "sending request", err))
 	}

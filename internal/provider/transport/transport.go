@@ -135,3 +135,23 @@ func StatusErrorCode(status int) llmgate.ErrorCode {
 	}
 	return llmgate.EUpstreamBadResponse
 }
+
+// Do sends req through c's RoundTripper, or http.DefaultTransport when c or
+// its Transport is nil, and returns the answer whatever its status.
+//
+// Unlike c.Do it never follows a redirect: a provider's API that redirects
+// a POST is misconfigured, and following the redirect could carry the API
+// key to another host, so the 3xx answer is returned as an error status
+// like any other. It also skips the per-request copies http.Client makes to
+// be able to redirect. A client with a cookie jar or a Timeout, which only
+// http.Client enforces, is used through c.Do.
+func Do(c *http.Client, req *http.Request) (*http.Response, error) {
+	if c != nil && (c.Jar != nil || c.Timeout > 0) {
+		return c.Do(req)
+	}
+	rt := http.DefaultTransport
+	if c != nil && c.Transport != nil {
+		rt = c.Transport
+	}
+	return rt.RoundTrip(req)
+}

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"testing/iotest"
@@ -326,3 +328,62 @@ func TestBodyFlushesBeforeRead(t *testing.T) {
 type readFunc func([]byte) (int, error)
 
 func (f readFunc) Read(p []byte) (int, error) { return f(p) }
+
+// TestDo checks that Do sends through the client's RoundTripper, returns a
+// redirect rather than following it (it could carry the API key elsewhere),
+// and leaves a client with a Timeout to http.Client, which enforces it.
+func TestDo(t *testing.T) {
+	var target atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/moved":
+			http.Redirect(w, r, "/target", http.StatusTemporaryRedirect)
+		case "/target":
+			target.Add(1)
+		case "/slow":
+			time.Sleep(200 * time.Millisecond)
+		}
+	}))
+	defer srv.Close()
+
+	var sent atomic.Int64
+	counting := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent.Add(1)
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	post := func(path string) *http.Request {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
+	resp, err := Do(&http.Client{Transport: counting}, post("/moved"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTemporaryRedirect || target.Load() != 0 {
+		t.Errorf("redirect: status %d, target hit %d times; want 307 and not followed", resp.StatusCode, target.Load())
+	}
+	if sent.Load() != 1 {
+		t.Errorf("the client's RoundTripper sent %d requests, want 1", sent.Load())
+	}
+	for _, c := range []*http.Client{nil, {}} {
+		resp, err := Do(c, post("/target"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if target.Load() != 2 {
+		t.Errorf("default transport: target hit %d times, want 2", target.Load())
+	}
+	if _, err := Do(&http.Client{Timeout: 50 * time.Millisecond}, post("/slow")); err == nil {
+		t.Error("a client's Timeout was not enforced")
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
