@@ -18,13 +18,20 @@ type Caller struct {
 
 type callerKey struct{}
 
+// CallerKey is the context key of the Caller: a context's Value(CallerKey())
+// is a *Caller. WithCaller stores one there; an adapter's own context type
+// may answer the key from its state instead, saving a context per request.
+func CallerKey() any { return callerKey{} }
+
 // WithCaller returns a copy of ctx that carries c.
 func WithCaller(ctx context.Context, c Caller) context.Context {
-	return context.WithValue(ctx, callerKey{}, c)
+	return context.WithValue(ctx, callerKey{}, &c)
 }
 
 // CallerFrom returns the Caller carried by ctx, or the zero Caller.
 func CallerFrom(ctx context.Context) Caller {
-	c, _ := ctx.Value(callerKey{}).(Caller)
-	return c
+	if c, _ := ctx.Value(callerKey{}).(*Caller); c != nil {
+		return *c
+	}
+	return Caller{}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,28 +76,64 @@ var cannedCompletion, cannedStream = func() ([]byte, []byte) {
 
 // cannedUpstream answers every request with the canned completion, or the
 // canned stream when the request asks for text/event-stream. It reads the
-// request body to its end, as a real transport sends it.
+// request body to its end, as a real transport sends it. Its responses are
+// pooled and its headers shared, so that the benchmarks count the gateway's
+// allocations, not the stand-in upstream's.
 type cannedUpstream struct{}
+
+var (
+	cannedJSONHeader = http.Header{"Content-Type": {"application/json"}}
+	cannedSSEHeader  = http.Header{"Content-Type": {"text/event-stream"}}
+	cannedPool       = sync.Pool{New: func() any {
+		c := new(cannedResponse)
+		c.body.owner = c
+		return c
+	}}
+)
+
+// cannedResponse is one pooled answer; closing its body returns it.
+type cannedResponse struct {
+	resp http.Response
+	body cannedBody
+}
+
+type cannedBody struct {
+	bytes.Reader
+	owner  *cannedResponse
+	closed bool
+}
+
+func (b *cannedBody) Close() error {
+	if !b.closed {
+		b.closed = true
+		cannedPool.Put(b.owner)
+	}
+	return nil
+}
 
 func (cannedUpstream) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Body != nil {
 		io.Copy(io.Discard, r.Body)
 		r.Body.Close()
 	}
-	body, ctype := cannedCompletion, "application/json"
+	body, header := cannedCompletion, cannedJSONHeader
 	if r.Header.Get("Accept") == "text/event-stream" {
-		body, ctype = cannedStream, "text/event-stream"
+		body, header = cannedStream, cannedSSEHeader
 	}
-	return &http.Response{
+	c := cannedPool.Get().(*cannedResponse)
+	c.body.Reset(body)
+	c.body.closed = false
+	c.resp = http.Response{
 		StatusCode:    http.StatusOK,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
-		Header:        http.Header{"Content-Type": {ctype}},
-		Body:          io.NopCloser(bytes.NewReader(body)),
+		Header:        header,
+		Body:          &c.body,
 		ContentLength: int64(len(body)),
 		Request:       r,
-	}, nil
+	}
+	return &c.resp, nil
 }
 
 // discardStore is a ledger store that keeps nothing.
@@ -109,7 +146,7 @@ func (discardStore) Usage(context.Context, llmgate.UsageQuery) ([]llmgate.UsageR
 func (discardStore) Close() error { return nil }
 
 // benchHandler wires the gateway as newApp does, over the canned upstream.
-func benchHandler(b *testing.B) http.Handler {
+func benchHandler(b testing.TB) http.Handler {
 	b.Helper()
 	dir := b.TempDir()
 	cfg, err := config.Load(nil, []string{
@@ -281,6 +318,55 @@ func BenchmarkOpenAIChatStream(b *testing.B) {
 	for _, s := range benchSizes {
 		b.Run(s.name, func(b *testing.B) {
 			runRequests(b, h, "/llm-gate/openai/v1/chat/completions", openAIBody(true, s.size), "data: [DONE]")
+		})
+	}
+}
+
+// TestRequestPathAllocations holds the non-streamed request path to the
+// performance issue's budget of 50 allocations per request, on the native
+// and the OpenAI surface, over the same wiring as the benchmarks. It counts
+// allocations, not time, so it is exact on any machine.
+func TestRequestPathAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts do not hold under the race detector")
+	}
+	const budget = 50
+	h := benchHandler(t)
+	for _, tc := range []struct {
+		name, path string
+		body       []byte
+	}{
+		{"native", "/llm-gate/v1/chat", nativeBody(false, 1<<10)},
+		{"openai", "/llm-gate/openai/v1/chat/completions", openAIBody(false, 1<<10)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, "http://gateway"+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Correlation-Id", "9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f")
+			req.Header.Set("X-User-Id", "alice")
+			req.Header.Set("client_id", "billing-app")
+			req.ContentLength = int64(len(tc.body))
+			rd := bytes.NewReader(tc.body)
+			rb := io.NopCloser(rd)
+			w := &benchWriter{h: http.Header{}}
+			serve := func() {
+				rd.Reset(tc.body)
+				req.Body = rb
+				w.reset()
+				h.ServeHTTP(w, req)
+				if w.status != http.StatusOK {
+					t.Fatalf("status %d", w.status)
+				}
+			}
+			serve()
+			if n := testing.AllocsPerRun(200, serve); n > budget {
+				t.Errorf("%.0f allocations per request, budget %d", n, budget)
+			} else {
+				t.Logf("%.0f allocations per request (budget %d)", n, budget)
+			}
 		})
 	}
 }

@@ -265,6 +265,11 @@ type chatResponse struct {
 	Usage        usage        `json:"usage"`
 	Messages     []outMessage `json:"messages"`
 	Cost         *cost        `json:"cost" doc:"Null when the model has no price in the catalog."`
+
+	// cost and one hold Cost and the one message of the usual answer, so
+	// that a response is one allocation.
+	cost cost
+	one  [1]outMessage
 }
 
 type embeddingRequest struct {

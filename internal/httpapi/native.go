@@ -22,12 +22,25 @@ func (s *Server) routes() []route {
 	}
 }
 
-// served sets the response headers that say who answered.
+// served sets the response headers that say who answered. The four values
+// share one array, each header's slice capped at its one value so that an
+// Add copies rather than overwrites its neighbour.
 func served(h http.Header, sv *llmgate.Served) {
-	h[canonProvider] = []string{sv.Provider}
-	h[canonModel] = []string{sv.Model}
-	h[canonDeployment] = []string{sv.Deployment}
-	h[canonAttempts] = []string{strconv.Itoa(sv.Attempts)}
+	v := make([]string, 4)
+	v[0], v[1], v[2], v[3] = sv.Provider, sv.Model, sv.Deployment, smallItoa(sv.Attempts)
+	h[canonProvider] = v[0:1:1]
+	h[canonModel] = v[1:2:2]
+	h[canonDeployment] = v[2:3:3]
+	h[canonAttempts] = v[3:4:4]
+}
+
+// smallItoa is strconv.Itoa without an allocation for 0 to 9, the usual
+// number of attempts.
+func smallItoa(n int) string {
+	if n >= 0 && n < 10 {
+		return "0123456789"[n : n+1]
+	}
+	return strconv.Itoa(n)
 }
 
 func invalid(format string, args ...any) error {
@@ -174,7 +187,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := chatResponse{
+	out := &chatResponse{
 		ID:           resp.ID,
 		Provider:     resp.Provider,
 		Model:        resp.Model,
@@ -182,8 +195,15 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		Attempts:     resp.Attempts,
 		FinishReason: string(resp.FinishReason()),
 		Usage:        usageOf(resp.Usage),
-		Messages:     make([]outMessage, len(resp.Choices)),
-		Cost:         costOf(resp.Cost),
+	}
+	if c := resp.Cost; c != nil {
+		out.cost = cost{Currency: c.Currency, Input: c.Input, Output: c.Output, Total: c.Total}
+		out.Cost = &out.cost
+	}
+	if len(resp.Choices) == 1 {
+		out.Messages = out.one[:]
+	} else {
+		out.Messages = make([]outMessage, len(resp.Choices))
 	}
 	for i := range resp.Choices {
 		m := &resp.Choices[i].Message
@@ -198,7 +218,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		out.Messages[i] = om
 	}
 	served(w.Header(), &resp.Served)
-	writeJSON(w, http.StatusOK, &out)
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {

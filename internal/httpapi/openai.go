@@ -378,17 +378,24 @@ func (s *Server) openAIChat(w http.ResponseWriter, r *http.Request) {
 		ID: resp.ID, Object: "chat.completion", Created: unixOr(resp.Created, s.Now()), Model: body.Model,
 		Choices: make([]oaChoice, len(resp.Choices)), Usage: oaUsageOf(&resp.Usage), SystemFingerprint: resp.SystemFingerprint,
 	}
+	// What the choices point to, allocated together.
+	parts := make([]struct {
+		msg          oaOutMessage
+		text, finish string
+	}, len(resp.Choices))
 	for i := range resp.Choices {
 		c := &resp.Choices[i]
-		m := &oaOutMessage{Role: "assistant"}
-		if text := c.Message.Text(); text != "" || len(c.Message.ToolCalls) == 0 {
-			m.Content = &text
+		p := &parts[i]
+		m := &p.msg
+		m.Role = "assistant"
+		if p.text = c.Message.Text(); p.text != "" || len(c.Message.ToolCalls) == 0 {
+			m.Content = &p.text
 		}
 		for _, tc := range c.Message.ToolCalls {
 			m.ToolCalls = append(m.ToolCalls, oaToolCall{ID: tc.ID, Type: "function", Function: oaFunctionCall{Name: tc.Name, Arguments: tc.Arguments}})
 		}
-		fr := string(c.FinishReason)
-		out.Choices[i] = oaChoice{Index: c.Index, Message: m, Logprobs: rawOrNull(c.Logprobs), FinishReason: &fr}
+		p.finish = string(c.FinishReason)
+		out.Choices[i] = oaChoice{Index: c.Index, Message: m, Logprobs: rawOrNull(c.Logprobs), FinishReason: &p.finish}
 	}
 	servedHeaders(w.Header(), &resp.Served, resp.Cost)
 	writeJSON(w, http.StatusOK, &out)

@@ -145,8 +145,8 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := m.s
 	start := s.Now()
 	rec := &recorder{ResponseWriter: w}
-	info := &reqInfo{}
-	ctx := context.WithValue(r.Context(), reqInfoKey{}, info)
+	ctx := &reqContext{Context: r.Context()}
+	info := &ctx.info
 	r = r.WithContext(ctx)
 	defer func() {
 		if p := recover(); p != nil {
@@ -170,7 +170,7 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				info.api = p.api
 				info.caller = optionalCaller(r, p.api)
 				rec.Header().Set(headerCorrelationID, info.caller.CorrelationID)
-				p.handler(rec, r.WithContext(llmgate.WithCaller(ctx, info.caller)))
+				p.handler(rec, r)
 				return
 			}
 		}
@@ -203,7 +203,6 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.api != "" && !rt.native {
 		info.caller = optionalCaller(r, rt.api)
 		rec.Header().Set(headerCorrelationID, info.caller.CorrelationID)
-		r = r.WithContext(llmgate.WithCaller(ctx, info.caller))
 	}
 	if rt.native {
 		c, err := callerOf(r)
@@ -213,7 +212,6 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.reject(rec, r, err)
 			return
 		}
-		r = r.WithContext(llmgate.WithCaller(ctx, c))
 	}
 	rt.handler(rec, r)
 }
@@ -228,6 +226,30 @@ type reqInfo struct {
 }
 
 type reqInfoKey struct{}
+
+// reqContext is a request's context: it carries the reqInfo, and answers
+// llmgate.CallerKey with the caller recorded there, so that a request needs
+// one context and one copy of the *http.Request rather than three. The
+// caller is set, on the request's goroutine, before the handler runs.
+type reqContext struct {
+	context.Context
+	info reqInfo
+}
+
+var callerKey = llmgate.CallerKey()
+
+func (c *reqContext) Value(key any) any {
+	switch key {
+	case reqInfoKey{}:
+		return &c.info
+	case callerKey:
+		if c.info.caller == (llmgate.Caller{}) {
+			return c.Context.Value(key)
+		}
+		return &c.info.caller
+	}
+	return c.Context.Value(key)
+}
 
 func infoOf(r *http.Request) *reqInfo {
 	if i, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {
@@ -446,20 +468,38 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// pooledEncoder is a JSON encoder with the buffer it writes into, reused
+// across responses.
+type pooledEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encPool = sync.Pool{New: func() any {
+	e := new(pooledEncoder)
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
+
+// jsonContentType is the Content-Type of every JSON answer, shared: its
+// length equals its capacity, so an Add to the header copies it.
+var jsonContentType = []string{"application/json"}
+
 // writeJSON encodes v with a pooled buffer, so the response has a
 // Content-Length and a failed encoding never sends half a body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bufPool.Put(buf)
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	e := encPool.Get().(*pooledEncoder)
+	e.buf.Reset()
+	defer encPool.Put(e)
+	buf := &e.buf
+	if err := e.enc.Encode(v); err != nil {
 		buf.Reset()
 		status = http.StatusInternalServerError
 		buf.WriteString(`{"error":{"code":"internal","message":"could not encode the response","correlationId":"","provider":""}}`)
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

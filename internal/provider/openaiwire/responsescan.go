@@ -39,7 +39,11 @@ func decodeChatResponseFast(data []byte) (*llmgate.ChatResponse, bool) {
 			bit = 1 << 2
 			// Checked for its type, as encoding/json decodes it, but not
 			// kept: Served.Model names the catalog's model.
-			s.String("")
+			if c := s.Peek(); c == '"' || c == 'n' {
+				s.Skip()
+			} else {
+				s.Fail()
+			}
 		case "choices":
 			bit = 1 << 3
 			if !decodeResponseChoicesFast(&s, b) {
