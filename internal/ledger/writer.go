@@ -94,7 +94,8 @@ type Writer struct {
 	mu       sync.Mutex
 	overflow []llmgate.Record
 	ohead    int
-	// overflowed wakes the writer goroutine when the overflow gets a row.
+	// overflowed wakes the writer goroutine when the overflow gets a row,
+	// or the queue a batch.
 	overflowed chan struct{}
 
 	// closed is set by Close; inflight counts Record calls that passed the
@@ -177,6 +178,12 @@ func (w *Writer) Record(r llmgate.Record) {
 	w.accepted.Add(1)
 	select {
 	case w.queue <- r:
+		// The writer wakes on its timer, or here once a batch is waiting:
+		// waking it for every row would cost each request a goroutine
+		// switch.
+		if len(w.queue) >= w.batchSize {
+			w.wake()
+		}
 		return
 	default:
 	}
@@ -189,6 +196,11 @@ func (w *Writer) Record(r llmgate.Record) {
 	}
 	w.overflow = append(w.overflow, r)
 	w.mu.Unlock()
+	w.wake()
+}
+
+// wake tells the writer goroutine that rows are waiting, without blocking.
+func (w *Writer) wake() {
 	select {
 	case w.overflowed <- struct{}{}:
 	default:
@@ -362,7 +374,13 @@ func (w *Writer) run() {
 
 	for {
 		fill()
-		if size() > 0 && !timerOn && !flushDue {
+		if flushDue && size() == 0 {
+			flushDue = false
+		}
+		// The timer runs whenever no flush is due, rows or not: the writer
+		// learns of rows in the queue on its tick, or from wake once a
+		// batch is waiting, so a row waits at most one flush interval.
+		if !timerOn && !flushDue {
 			timer.Reset(w.flushInterval)
 			timerOn = true
 		}
@@ -426,8 +444,6 @@ func (w *Writer) run() {
 			continue
 		}
 		select {
-		case r := <-w.queue:
-			take(r)
 		case <-w.overflowed:
 		case <-timer.C:
 			timerOn = false
