@@ -160,6 +160,7 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.writeError(rec, r, llmgate.Errorf(llmgate.EInternal, "internal error"))
 			}
 		}
+		rec.sendBeforeLog()
 		s.logRequest(ctx, r, rec, info, start)
 	}()
 
@@ -307,6 +308,20 @@ func (r *recorder) Write(b []byte) (int, error) {
 	n, err := r.ResponseWriter.Write(b)
 	r.written += int64(n)
 	return n, err
+}
+
+// sendBeforeLog flushes an answer whose framing is already decided (a
+// Content-Length, or an event stream), so that the client has it before the
+// request's log line is written rather than after. Other answers are left
+// to net/http, which may still give them a Content-Length.
+func (r *recorder) sendBeforeLog() {
+	if !r.wroteHeader {
+		return
+	}
+	h := r.Header()
+	if h["Content-Length"] != nil || (len(h["Content-Type"]) > 0 && h["Content-Type"][0] == "text/event-stream") {
+		r.Flush()
+	}
 }
 
 // Flush lets streams reach the client chunk by chunk.

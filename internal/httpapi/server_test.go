@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -524,5 +525,44 @@ func TestRoutingOverrides(t *testing.T) {
 	_, out = do(t, ts, "GET", "/llm-gate/openai/v1/models", "", nil)
 	if !bytes.Contains(out, []byte(`"id":"smart"`)) {
 		t.Errorf("models do not list the alias: %s", out)
+	}
+}
+
+// blockingLog holds every log record until released, like a slow log sink.
+type blockingLog struct{ released chan struct{} }
+
+func (h blockingLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h blockingLog) Handle(context.Context, slog.Record) error {
+	select {
+	case <-h.released:
+	case <-time.After(20 * time.Second):
+	}
+	return nil
+}
+func (h blockingLog) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h blockingLog) WithGroup(string) slog.Handler      { return h }
+
+// TestAnswerSentBeforeLogLine checks that a slow log does not delay the
+// answer: the client reads the whole response while the request's log line
+// is still being written.
+func TestAnswerSentBeforeLogLine(t *testing.T) {
+	logs := blockingLog{released: make(chan struct{})}
+	s := &Server{Backend: &fakeBackend{}, Ledger: &recLedger{}, Logger: slog.New(logs), APIPath: "/llm-gate", Version: "test", MaxBodyBytes: 4096}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	defer close(logs.released) // before Close, which waits for the handler
+	req, _ := http.NewRequest("POST", ts.URL+"/llm-gate/v1/chat", strings.NewReader(seedChat))
+	for k, v := range goodHeaders() {
+		req.Header[k] = []string{v}
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("the answer waited for the log line: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status %d, %v: %s", resp.StatusCode, err, body)
 	}
 }
