@@ -32,13 +32,15 @@ const MemoryPath = ":memory:"
 // The connection settings every connection gets. busy_timeout comes first
 // so that the others wait for a lock instead of failing; _txlock=immediate
 // makes every transaction take the write lock at BEGIN, so that two writers
-// wait for each other instead of failing to upgrade a read lock. A 32 MiB
-// page cache keeps the indexes' hot pages in memory during large batches.
+// wait for each other instead of failing to upgrade a read lock. An 8 MiB
+// page cache per connection holds the pages a batch of ledger rows touches
+// (the tail of each index and the rollups' rows); it is memory outside the
+// Go heap that the gateway keeps once filled, so it stays small.
 const pragmas = "_pragma=busy_timeout(10000)" +
 	"&_pragma=journal_mode(WAL)" +
 	"&_pragma=synchronous(NORMAL)" +
 	"&_pragma=foreign_keys(1)" +
-	"&_pragma=cache_size(-32768)" +
+	"&_pragma=cache_size(-8192)" +
 	"&_txlock=immediate"
 
 // Store is a llmgate.LedgerStore in a SQLite database. It is safe for
