@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonappend"
 )
 
 // appendChatRequest appends the chat completions body for req to dst
@@ -23,7 +24,7 @@ func appendChatRequest(dst []byte, req *llmgate.ChatRequest, opts ChatOptions, s
 	b := append(dst, '{')
 	if opts.Model != "" {
 		b = append(b, `"model":`...)
-		b = appendString(b, opts.Model)
+		b = jsonappend.String(b, opts.Model)
 		b = append(b, ',')
 	}
 	b = append(b, `"messages":[`...)
@@ -56,7 +57,7 @@ func appendChatRequest(dst []byte, req *llmgate.ChatRequest, opts ChatOptions, s
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, s)
+			b = jsonappend.String(b, s)
 		}
 		b = append(b, ']')
 	}
@@ -73,18 +74,18 @@ func appendChatRequest(dst []byte, req *llmgate.ChatRequest, opts ChatOptions, s
 		b = strconv.AppendInt(append(b, `,"n":`...), int64(*p.N), 10)
 	}
 	if p.User != "" {
-		b = appendString(append(b, `,"user":`...), p.User)
+		b = jsonappend.String(append(b, `,"user":`...), p.User)
 	}
 	if rf := p.ResponseFormat; rf != nil {
-		b = appendString(append(b, `,"response_format":{"type":`...), rf.Type)
+		b = jsonappend.String(append(b, `,"response_format":{"type":`...), rf.Type)
 		if rf.Type == "json_schema" {
 			name := rf.Name
 			if name == "" {
 				name = defaultSchemaName
 			}
-			b = appendString(append(b, `,"json_schema":{"name":`...), name)
+			b = jsonappend.String(append(b, `,"json_schema":{"name":`...), name)
 			if len(rf.Schema) > 0 {
-				if b, ok = appendRaw(append(b, `,"schema":`...), rf.Schema); !ok {
+				if b, ok = jsonappend.Raw(append(b, `,"schema":`...), rf.Schema); !ok {
 					return dst, false
 				}
 			}
@@ -102,12 +103,12 @@ func appendChatRequest(dst []byte, req *llmgate.ChatRequest, opts ChatOptions, s
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(append(b, `{"type":"function","function":{"name":`...), t.Name)
+			b = jsonappend.String(append(b, `{"type":"function","function":{"name":`...), t.Name)
 			if t.Description != "" {
-				b = appendString(append(b, `,"description":`...), t.Description)
+				b = jsonappend.String(append(b, `,"description":`...), t.Description)
 			}
 			if len(t.Parameters) > 0 {
-				if b, ok = appendRaw(append(b, `,"parameters":`...), t.Parameters); !ok {
+				if b, ok = jsonappend.Raw(append(b, `,"parameters":`...), t.Parameters); !ok {
 					return dst, false
 				}
 			}
@@ -121,9 +122,9 @@ func appendChatRequest(dst []byte, req *llmgate.ChatRequest, opts ChatOptions, s
 	if tc := p.ToolChoice; tc != nil {
 		switch tc.Mode {
 		case "auto", "none", "required":
-			b = appendString(append(b, `,"tool_choice":`...), tc.Mode)
+			b = jsonappend.String(append(b, `,"tool_choice":`...), tc.Mode)
 		case "function":
-			b = appendString(append(b, `,"tool_choice":{"type":"function","function":{"name":`...), tc.Name)
+			b = jsonappend.String(append(b, `,"tool_choice":{"type":"function","function":{"name":`...), tc.Name)
 			b = append(b, '}', '}')
 		default:
 			return dst, false
@@ -150,15 +151,15 @@ func appendFloatField(b []byte, key string, f *float64) ([]byte, bool) {
 	if f == nil {
 		return b, true
 	}
-	return appendFloat(append(b, key...), *f)
+	return jsonappend.Float(append(b, key...), *f)
 }
 
 // appendMessage appends m as toWireMessage shapes it.
 func appendMessage(b []byte, m *llmgate.Message) ([]byte, bool) {
-	b = appendString(append(b, `{"role":`...), string(m.Role))
+	b = jsonappend.String(append(b, `{"role":`...), string(m.Role))
 	switch {
 	case len(m.Content) == 1 && m.Content[0].Type == llmgate.PartText:
-		b = appendString(append(b, `,"content":`...), m.Content[0].Text)
+		b = jsonappend.String(append(b, `,"content":`...), m.Content[0].Text)
 	case len(m.Content) == 0:
 		if len(m.ToolCalls) == 0 {
 			b = append(b, `,"content":""`...)
@@ -172,12 +173,12 @@ func appendMessage(b []byte, m *llmgate.Message) ([]byte, bool) {
 			}
 			switch p.Type {
 			case llmgate.PartText:
-				b = appendString(append(b, `{"type":"text","text":`...), p.Text)
+				b = jsonappend.String(append(b, `{"type":"text","text":`...), p.Text)
 				b = append(b, '}')
 			case llmgate.PartImage:
-				b = appendString(append(b, `{"type":"image_url","image_url":{"url":`...), p.ImageURL)
+				b = jsonappend.String(append(b, `{"type":"image_url","image_url":{"url":`...), p.ImageURL)
 				if p.ImageDetail != "" {
-					b = appendString(append(b, `,"detail":`...), p.ImageDetail)
+					b = jsonappend.String(append(b, `,"detail":`...), p.ImageDetail)
 				}
 				b = append(b, '}', '}')
 			default:
@@ -187,7 +188,7 @@ func appendMessage(b []byte, m *llmgate.Message) ([]byte, bool) {
 		b = append(b, ']')
 	}
 	if m.Name != "" {
-		b = appendString(append(b, `,"name":`...), m.Name)
+		b = jsonappend.String(append(b, `,"name":`...), m.Name)
 	}
 	if len(m.ToolCalls) > 0 {
 		b = append(b, `,"tool_calls":[`...)
@@ -198,17 +199,17 @@ func appendMessage(b []byte, m *llmgate.Message) ([]byte, bool) {
 			}
 			b = append(b, '{')
 			if c.ID != "" {
-				b = appendString(append(b, `"id":`...), c.ID)
+				b = jsonappend.String(append(b, `"id":`...), c.ID)
 				b = append(b, ',')
 			}
-			b = appendString(append(b, `"type":"function","function":{"name":`...), c.Name)
-			b = appendString(append(b, `,"arguments":`...), c.Arguments)
+			b = jsonappend.String(append(b, `"type":"function","function":{"name":`...), c.Name)
+			b = jsonappend.String(append(b, `,"arguments":`...), c.Arguments)
 			b = append(b, '}', '}')
 		}
 		b = append(b, ']')
 	}
 	if m.ToolCallID != "" {
-		b = appendString(append(b, `,"tool_call_id":`...), m.ToolCallID)
+		b = jsonappend.String(append(b, `,"tool_call_id":`...), m.ToolCallID)
 	}
 	return append(b, '}'), true
 }

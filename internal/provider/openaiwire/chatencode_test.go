@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonappend"
 )
 
 // awkward is text that exercises every escaping rule of encoding/json.
@@ -162,35 +163,6 @@ func TestAppendChatRequestRefusesErrors(t *testing.T) {
 	}
 }
 
-// TestAppendStringEveryByte puts every byte value, alone and before a
-// valid and an invalid sequence, at every offset of the words the fast scan
-// reads, one word or four at a time, so that each lane of its checks is
-// compared with encoding/json.
-func TestAppendStringEveryByte(t *testing.T) {
-	for c := range 256 {
-		for off := range 50 {
-			for _, tail := range []string{"", "é", "\u2028", "\xe2\x80", "<"} {
-				s := strings.Repeat("a", off) + string([]byte{byte(c)}) + tail + strings.Repeat("b", 49-off)
-				want, _ := json.Marshal(s)
-				if got := appendString(nil, s); !bytes.Equal(got, want) {
-					t.Fatalf("appendString(%q) = %q, want %q", s, got, want)
-				}
-			}
-		}
-	}
-}
-
-func TestAppendFloat(t *testing.T) {
-	for _, f := range []float64{0, math.Copysign(0, -1), 1, 0.1, 1e-6, 1e-7, 1e-10, 1.5e-300, 1e20, 1e21, 1.2e21, 1e-100,
-		123456789.123, math.MaxFloat64, math.SmallestNonzeroFloat64, -1e-7, 5e-324, 0.000001234, 1 << 53} {
-		want, _ := json.Marshal(f)
-		got, ok := appendFloat(nil, f)
-		if !ok || !bytes.Equal(got, want) {
-			t.Errorf("appendFloat(%v) = %q, %v; want %q", f, got, ok, want)
-		}
-	}
-}
-
 // TestEncodeChatRequestAllocatesOnce checks that the body is sized up front
 // for long prompts with the escapes they usually have.
 func TestEncodeChatRequestAllocatesOnce(t *testing.T) {
@@ -262,37 +234,8 @@ func FuzzEncodeChatRequest(f *testing.F) {
 		}
 		opts := ChatOptions{Model: name, MaxCompletionTokens: bit(6)}
 		checkEncoderAgrees(t, req, opts, bit(7))
-		if want, _ := json.Marshal(text); !bytes.Equal(appendString(nil, text), want) {
-			t.Fatalf("appendString(%q) differs from encoding/json", text)
+		if want, _ := json.Marshal(text); !bytes.Equal(jsonappend.String(nil, text), want) {
+			t.Fatalf("jsonappend.String(%q) differs from encoding/json", text)
 		}
 	})
-}
-
-// BenchmarkAppendString compares the string escaper with encoding/json's on
-// 10 KB of text of several kinds.
-func BenchmarkAppendString(b *testing.B) {
-	kinds := []struct{ name, unit string }{
-		{"ascii", "The quick brown fox jumps over the lazy dog. "},
-		{"code", "\tif x < 0 && y > 0 {\n\t\treturn \"neg\"\n\t}\n"},
-		{"accented", "Le cœur a ses raisons que la raison ne connaît point. "},
-		{"cjk", "人間は考える葦である。"},
-	}
-	for _, k := range kinds {
-		s := strings.Repeat(k.unit, 10<<10/len(k.unit))
-		b.Run(k.name+"/appendString", func(b *testing.B) {
-			b.SetBytes(int64(len(s)))
-			buf := make([]byte, 0, 3*len(s))
-			for b.Loop() {
-				buf = appendString(buf[:0], s)
-			}
-		})
-		b.Run(k.name+"/encoding_json", func(b *testing.B) {
-			b.SetBytes(int64(len(s)))
-			for b.Loop() {
-				if _, err := json.Marshal(s); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }

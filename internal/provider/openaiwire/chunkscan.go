@@ -3,13 +3,15 @@ package openaiwire
 import (
 	"bytes"
 
+	"github.com/llmgate/llmgate"
+
 	"github.com/llmgate/llmgate/internal/jsonscan"
 )
 
 // decodeChunkFast fills w, which must be zero but for the capacity of its
 // Choices, from a chunk of the usual shape: id, created, model, and choices
-// whose delta has a role and content, with null or absent logprobs, usage,
-// error and tool calls. It reports false for anything else, leaving w in
+// whose delta has a role and content, with null or absent logprobs, error
+// and tool calls, and usage. It reports false for anything else, leaving w in
 // any state; the caller then decodes data with encoding/json, which has the
 // last word on odd chunks and on errors. On a stream this path takes every
 // chunk but the last one or two, and it is where the stream's CPU went:
@@ -22,7 +24,7 @@ func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
 	if !s.Enter('{') {
 		return false
 	}
-	seenChoices := false
+	seenChoices, seenUsage := false, false
 	for first := true; s.Next('}', &first); {
 		key := s.Key()
 		switch string(key) {
@@ -39,15 +41,28 @@ func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
 				return false
 			}
 			seenChoices = true
-		case "usage", "error":
+		case "usage":
+			// encoding/json merges a repeated object into the first.
+			if seenUsage {
+				return false
+			}
+			seenUsage = true
+			if s.Null() {
+				w.Usage = nil
+				break
+			}
+			var u llmgate.Usage
+			if !decodeUsageFast(&s, &u) {
+				return false
+			}
+			w.Usage = &usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+			w.Usage.PromptTokensDetails.CachedTokens = u.CachedTokens
+			w.Usage.CompletionTokensDetails.ReasoningTokens = u.ReasoningTokens
+		case "error":
 			if !s.Null() {
 				return false
 			}
-			if key[0] == 'u' {
-				w.Usage = nil
-			} else {
-				w.Error = nil
-			}
+			w.Error = nil
 		default:
 			if foldsTo(key, chunkKeys) {
 				return false

@@ -1,4 +1,9 @@
-package openaiwire
+// Package jsonappend writes JSON values by appending to a byte slice, byte
+// for byte as encoding/json's Marshal writes them, HTML escaping included,
+// without reflection: for the hand-written encoders of the hot path (the
+// upstream request body, the events of a stream), whose differential tests
+// compare them with encoding/json.
+package jsonappend
 
 import (
 	"encoding/json"
@@ -7,12 +12,6 @@ import (
 	"strconv"
 	"unicode/utf8"
 )
-
-// The appenders in this file write JSON values byte for byte as
-// encoding/json's Marshal writes them, HTML escaping included, so that the
-// hand-written request encoder and the reflection one it replaces send the
-// same bodies. A change of encoding/json's output would show in the
-// differential tests.
 
 const hexDigits = "0123456789abcdef"
 
@@ -34,7 +33,7 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 // HTML characters <, > and &) or that is not ASCII and needs a UTF-8 check.
 // It checks eight bytes at a time, and returns the start of the last few
 // bytes when they do not make a whole word: the caller checks those. It
-// pays off on long runs: appendString calls it after a plain word.
+// pays off on long runs: String calls it after a plain word.
 func skipPlain(s string, i int) int {
 	// Four words per round while all are plain, the common case, then one.
 	for ; i+32 <= len(s); i += 32 {
@@ -75,14 +74,14 @@ func load64(s string, i int) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-// appendString appends s as a JSON string, escaped as encoding/json escapes
+// String appends s as a JSON string, escaped as encoding/json escapes
 // it: \" \\ \b \f \n \r \t, other control characters and <, > and & as
 // \u00XX, U+2028 and U+2029 as \u2028 and \u2029, and each byte of invalid
 // UTF-8 as \ufffd. Runs of plain ASCII, the bulk of any prompt, are checked
 // eight bytes at a time and copied with one append; text dense in escapes
 // or in other scripts goes a byte or a rune at a time, as encoding/json
 // does, without words checked in vain.
-func appendString(dst []byte, s string) []byte {
+func String(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -141,11 +140,11 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendFloat appends f as encoding/json writes a float64: the shortest
+// Float appends f as encoding/json writes a float64: the shortest
 // decimal that reads back as f, in exponent form only below 1e-6 and from
 // 1e21 on, with the exponent unpadded. It reports false for NaN and the
 // infinities, which JSON cannot hold.
-func appendFloat(dst []byte, f float64) ([]byte, bool) {
+func Float(dst []byte, f float64) ([]byte, bool) {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return dst, false
 	}
@@ -164,11 +163,11 @@ func appendFloat(dst []byte, f float64) ([]byte, bool) {
 	return dst, true
 }
 
-// appendRaw appends raw, a json.RawMessage, as encoding/json writes one:
+// Raw appends raw, a json.RawMessage, as encoding/json writes one:
 // without white space between tokens, and with <, >, &, U+2028 and U+2029
 // escaped inside strings. It reports false when raw is not valid JSON, an
 // error encoding/json's Marshal reports too.
-func appendRaw(dst, raw []byte) ([]byte, bool) {
+func Raw(dst, raw []byte) ([]byte, bool) {
 	if !json.Valid(raw) {
 		return dst, false
 	}
