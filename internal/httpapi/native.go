@@ -387,7 +387,7 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, req *llmgate
 			for _, tc := range d.ToolCalls {
 				ev.Delta.ToolCalls = append(ev.Delta.ToolCalls, toolCallDelta{Index: tc.Index, ID: tc.ID, Name: tc.Name, Arguments: tc.Arguments})
 			}
-			if err := sse.event("delta", &ev); err != nil {
+			if err := sse.delta(&ev); err != nil {
 				return // the client is gone; Close records it
 			}
 		}

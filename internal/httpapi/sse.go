@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonappend"
 )
 
 // eventWriter writes Server-Sent Events. It does not flush each one: the
@@ -20,7 +22,8 @@ type eventWriter struct {
 	buf     bytes.Buffer
 	enc     *json.Encoder // writes into buf; made once, not per event
 	started bool
-	pending bool // written since the last flush
+	pending bool   // written since the last flush
+	scratch []byte // the events written by hand
 }
 
 func newEventWriter(w http.ResponseWriter) *eventWriter {
@@ -99,4 +102,35 @@ func (e *eventWriter) raw(s string) error {
 	e.buf.WriteString(s)
 	e.buf.WriteString("\n\n")
 	return e.flush()
+}
+
+// delta writes a native "delta" event. The usual text delta is written by
+// hand, byte for byte what event("delta", ev) writes; a delta with tool
+// calls goes through event.
+func (e *eventWriter) delta(ev *deltaEvent) error {
+	if len(ev.Delta.ToolCalls) > 0 {
+		return e.event("delta", ev)
+	}
+	e.start()
+	b := append(e.scratch[:0], `event: delta`+"\n"+`data: {"id":`...)
+	b = jsonappend.String(b, ev.ID)
+	b = append(b, `,"index":`...)
+	b = strconv.AppendInt(b, int64(ev.Index), 10)
+	b = append(b, `,"delta":{`...)
+	if ev.Delta.Role != "" {
+		b = append(b, `"role":`...)
+		b = jsonappend.String(b, ev.Delta.Role)
+	}
+	if ev.Delta.Content != "" {
+		if ev.Delta.Role != "" {
+			b = append(b, ',')
+		}
+		b = append(b, `"content":`...)
+		b = jsonappend.String(b, ev.Delta.Content)
+	}
+	b = append(b, "}}\n\n"...)
+	e.scratch = b
+	_, err := e.w.Write(b)
+	e.pending = true
+	return err
 }
