@@ -353,6 +353,7 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, req *llmgate
 		finish llmgate.FinishReason
 		u      *llmgate.Usage
 		c      *llmgate.Cost
+		ev     deltaEvent // reused: the event is written before the next
 	)
 	for {
 		ch, err := st.Recv()
@@ -383,7 +384,7 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, req *llmgate
 			if d.Role == "" && d.Content == "" && len(d.ToolCalls) == 0 {
 				continue
 			}
-			ev := deltaEvent{ID: id, Index: d.Index, Delta: delta{Role: string(d.Role), Content: d.Content}}
+			ev = deltaEvent{ID: id, Index: d.Index, Delta: delta{Role: string(d.Role), Content: d.Content}}
 			for _, tc := range d.ToolCalls {
 				ev.Delta.ToolCalls = append(ev.Delta.ToolCalls, toolCallDelta{Index: tc.Index, ID: tc.ID, Name: tc.Name, Arguments: tc.Arguments})
 			}

@@ -95,6 +95,13 @@ type ChatStream struct {
 
 var _ llmgate.ChatStream = (*ChatStream)(nil)
 
+// chunkBlock holds a chunk with what it points to in the usual case.
+type chunkBlock struct {
+	chunk llmgate.ChatChunk
+	usage llmgate.Usage
+	delta [1]llmgate.ChoiceDelta
+}
+
 // newChatStream reads chunks from body. ctx is the request's context, used
 // to tell a canceled client from a broken connection.
 func newChatStream(ctx context.Context, body io.ReadCloser, provider, secret string, maxLine int) *ChatStream {
@@ -235,12 +242,17 @@ func (s *ChatStream) decode(data []byte) (*llmgate.ChatChunk, error) {
 	if n == 0 && w.Usage == nil {
 		return nil, nil
 	}
-	c := &llmgate.ChatChunk{ID: w.ID, Model: w.Model, Created: unixTime(w.Created)}
+	// The chunk, its usage and its one delta, the usual case, are one
+	// allocation.
+	blk := &chunkBlock{chunk: llmgate.ChatChunk{ID: w.ID, Model: w.Model, Created: unixTime(w.Created)}}
+	c := &blk.chunk
 	if w.Usage != nil {
-		u := w.Usage.domain()
-		c.Usage = &u
+		blk.usage = w.Usage.domain()
+		c.Usage = &blk.usage
 	}
-	if n > 0 {
+	if n == 1 {
+		c.Deltas = blk.delta[:0]
+	} else if n > 1 {
 		c.Deltas = make([]llmgate.ChoiceDelta, 0, n)
 	}
 	for i := range w.Choices {
