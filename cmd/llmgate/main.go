@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/llmgate/llmgate/internal/config"
+	"github.com/llmgate/llmgate/internal/logbuf"
 )
 
 func main() {
@@ -44,6 +45,14 @@ func run(ctx context.Context, args, environ []string, dir string, stdout, stderr
 	if err != nil {
 		fmt.Fprintln(stderr, "llmgate:", err)
 		return 2
+	}
+	// Logs to a file or pipe, as in production, leave from a buffer at most
+	// logbuf.DefaultDelay old: a request's line then costs no system call
+	// of its own. Other writers (tests) are written directly.
+	if f, ok := stdout.(*os.File); ok {
+		lb := logbuf.New(f, 0, 0)
+		defer lb.Close()
+		stdout = lb
 	}
 	app, err := newApp(ctx, cfg, stdout)
 	if err != nil {
