@@ -218,7 +218,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		out.Messages[i] = om
 	}
 	served(w.Header(), &resp.Served)
-	writeJSON(w, http.StatusOK, out)
+	writeChatResponse(w, out)
 }
 
 func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
