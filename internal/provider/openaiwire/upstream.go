@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/llmgate/llmgate"
@@ -51,13 +52,9 @@ func (u *Upstream) Chat(ctx context.Context, ep Endpoint, req *llmgate.ChatReque
 	if err != nil {
 		return nil, u.fail(err)
 	}
-	data, latency, err := u.do(ctx, ep, body)
+	r, latency, err := call(ctx, u, ep, body, decodeChatResponse)
 	if err != nil {
 		return nil, err
-	}
-	r, err := decodeChatResponse(data)
-	if err != nil {
-		return nil, u.badResponse(err)
 	}
 	r.Served.Model = req.Model
 	r.Served.Upstream = latency
@@ -91,13 +88,9 @@ func (u *Upstream) Embed(ctx context.Context, ep Endpoint, req *llmgate.Embeddin
 	if err != nil {
 		return nil, u.fail(err)
 	}
-	data, latency, err := u.do(ctx, ep, body)
+	r, latency, err := call(ctx, u, ep, body, decodeEmbeddingResponse)
 	if err != nil {
 		return nil, err
-	}
-	r, err := decodeEmbeddingResponse(data)
-	if err != nil {
-		return nil, u.badResponse(err)
 	}
 	r.Served.Model = req.Model
 	r.Served.Upstream = latency
@@ -111,40 +104,59 @@ func (u *Upstream) GenerateImage(ctx context.Context, ep Endpoint, req *llmgate.
 	if err != nil {
 		return nil, u.fail(err)
 	}
-	data, latency, err := u.do(ctx, ep, body)
+	r, latency, err := call(ctx, u, ep, body, func(data []byte) (*llmgate.ImageResponse, error) { return decodeImageResponse(data, req) })
 	if err != nil {
 		return nil, err
-	}
-	r, err := decodeImageResponse(data, req)
-	if err != nil {
-		return nil, u.badResponse(err)
 	}
 	r.Served.Model = req.Model
 	r.Served.Upstream = latency
 	return r, nil
 }
 
-// do posts body and returns the whole answer and the time it took.
-func (u *Upstream) do(ctx context.Context, ep Endpoint, body []byte) ([]byte, time.Duration, error) {
+// answers holds the buffers non-streamed answers are read into; an answer
+// is decoded into values of their own, so its buffer serves the next one.
+var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledAnswer bounds the buffers answers keeps, so that one large
+// answer does not stay in memory.
+const maxPooledAnswer = 1 << 20
+
+// call posts body, reads the whole answer within the size limit and
+// decodes it with decode, which must not keep the bytes it is given. It
+// returns the result and the time until the answer was read.
+func call[T any](ctx context.Context, u *Upstream, ep Endpoint, body []byte, decode func([]byte) (T, error)) (T, time.Duration, error) {
+	var zero T
 	start := time.Now()
 	resp, _, err := u.send(ctx, ep, body, jsonValue)
 	if err != nil {
-		return nil, 0, err
+		return zero, 0, err
 	}
 	defer resp.Body.Close()
 	limit := u.MaxResponseBytes
 	if limit <= 0 {
 		limit = DefaultMaxResponseBytes
 	}
-	data, err := transport.ReadLimited(resp.Body, resp.ContentLength, limit)
+	buf := answers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledAnswer {
+			answers.Put(buf)
+		}
+	}()
+	err = transport.ReadLimitedTo(buf, resp.Body, resp.ContentLength, limit)
 	if errors.Is(err, transport.ErrTooLarge) {
-		return nil, 0, u.fail(&llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: u.Provider, UpstreamStatus: resp.StatusCode,
+		return zero, 0, u.fail(&llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: u.Provider, UpstreamStatus: resp.StatusCode,
 			Message: fmt.Sprintf("the provider's answer is larger than %d bytes", limit), Err: err})
 	}
 	if err != nil {
-		return nil, 0, u.fail(transport.Error(ctx, u.Provider, "reading response", err))
+		return zero, 0, u.fail(transport.Error(ctx, u.Provider, "reading response", err))
 	}
-	return data, time.Since(start), nil
+	latency := time.Since(start)
+	r, err := decode(buf.Bytes())
+	if err != nil {
+		return zero, 0, u.badResponse(err)
+	}
+	return r, latency, nil
 }
 
 // send posts body and returns a successful response with its body unread,

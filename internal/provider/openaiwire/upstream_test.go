@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -413,5 +414,31 @@ func BenchmarkUpstreamChat(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestAnswersOwnTheirText checks that an answer keeps its text once the
+// buffer it was read into serves the next answer: decoding copies.
+func TestAnswersOwnTheirText(t *testing.T) {
+	n := 0
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		n++
+		text := strings.Repeat(fmt.Sprintf("answer %d ", n), 50)
+		fmt.Fprintf(w, `{"id":"c%d","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":%q},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`, n, text)
+	})
+	u := newUpstream(srv)
+	var got []*llmgate.ChatResponse
+	for range 5 {
+		r, err := u.Chat(context.Background(), Endpoint{URL: srv.URL}, chatReq(), ChatOptions{Model: "gpt-4o"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	for i, r := range got {
+		want := strings.Repeat(fmt.Sprintf("answer %d ", i+1), 50)
+		if r.ID != fmt.Sprintf("c%d", i+1) || r.Choices[0].Message.Text() != want {
+			t.Errorf("answer %d changed after later answers: id %q, text %.40q", i+1, r.ID, r.Choices[0].Message.Text())
+		}
 	}
 }

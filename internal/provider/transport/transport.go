@@ -62,22 +62,31 @@ var ErrTooLarge = errors.New("response body exceeds the size limit")
 // a declared length over the limit fails before reading, and a known one
 // sizes the buffer in a single allocation.
 func ReadLimited(r io.Reader, contentLength, limit int64) ([]byte, error) {
-	if contentLength > limit {
-		return nil, ErrTooLarge
-	}
-	size := int64(bytes.MinRead)
-	if contentLength > 0 {
-		size = contentLength + 1 // +1 lets ReadFrom see EOF without growing
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if err := ReadLimitedTo(&buf, r, contentLength, limit); err != nil {
 		return nil, err
 	}
-	if n > limit {
-		return nil, ErrTooLarge
-	}
 	return buf.Bytes(), nil
+}
+
+// ReadLimitedTo is ReadLimited into buf, for a caller that reuses its
+// buffers. A known contentLength sizes buf once, with the room ReadFrom
+// needs to see the end without growing it.
+func ReadLimitedTo(buf *bytes.Buffer, r io.Reader, contentLength, limit int64) error {
+	if contentLength > limit {
+		return ErrTooLarge
+	}
+	if contentLength > 0 {
+		buf.Grow(int(contentLength) + bytes.MinRead)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return err
+	}
+	if n > limit {
+		return ErrTooLarge
+	}
+	return nil
 }
 
 // MaxErrorBodyBytes bounds the body of an error answer; real ones are
