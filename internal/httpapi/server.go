@@ -519,11 +519,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(buf.Bytes())
 }
 
-// maxPooledBody bounds the body buffers readJSON keeps for the next
-// request, and the room it makes up front for a body's announced length:
-// one large request must not pin its buffer in the pool, nor a client's
-// Content-Length make the gateway allocate before the bytes arrive.
-const maxPooledBody = 1 << 20
+// maxPooledBody bounds the buffers kept for the next request. Pooled
+// buffers are live memory, which the garbage collector's heap goal doubles:
+// large ones cost more memory held than their allocation costs time.
+const maxPooledBody = 64 << 10
+
+// maxBodyPrealloc bounds the room readJSON makes up front for a body's
+// announced length, so that a client's Content-Length does not make the
+// gateway allocate before the bytes arrive.
+const maxBodyPrealloc = 1 << 20
 
 // readJSON reads the whole body, within the size and time limits, and
 // decodes it strictly into v, which points to a zero value: unknown fields
@@ -541,7 +545,7 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			bufPool.Put(buf)
 		}
 	}()
-	if n := r.ContentLength; n > 0 && n+bytes.MinRead <= maxPooledBody {
+	if n := r.ContentLength; n > 0 && n+bytes.MinRead <= maxBodyPrealloc {
 		// ReadFrom wants MinRead bytes of room to see the end of the body.
 		buf.Grow(int(n) + bytes.MinRead)
 	}

@@ -117,9 +117,9 @@ func (u *Upstream) GenerateImage(ctx context.Context, ep Endpoint, req *llmgate.
 // is decoded into values of their own, so its buffer serves the next one.
 var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// maxPooledAnswer bounds the buffers answers keeps, so that one large
-// answer does not stay in memory.
-const maxPooledAnswer = 1 << 20
+// maxPooledAnswer bounds the buffers answers keeps: pooled buffers are
+// live memory, which the garbage collector's heap goal doubles.
+const maxPooledAnswer = 64 << 10
 
 // call posts body, reads the whole answer within the size limit and
 // decodes it with decode, which must not keep the bytes it is given. It
