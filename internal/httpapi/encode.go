@@ -97,7 +97,7 @@ func appendChatResponse(b []byte, r *chatResponse) []byte {
 // writeChatResponse writes r as writeJSON would.
 func writeChatResponse(w http.ResponseWriter, r *chatResponse) {
 	e := encPool.Get().(*pooledEncoder)
-	defer encPool.Put(e)
+	defer putEncoder(e)
 	e.buf.Reset()
 	b := appendChatResponse(e.buf.AvailableBuffer(), r)
 	h := w.Header()

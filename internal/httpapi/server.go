@@ -496,6 +496,14 @@ var encPool = sync.Pool{New: func() any {
 	return e
 }}
 
+// putEncoder returns e to the pool unless a large answer grew its buffer
+// past maxPooledBody.
+func putEncoder(e *pooledEncoder) {
+	if e.buf.Cap() <= maxPooledBody {
+		encPool.Put(e)
+	}
+}
+
 // jsonContentType is the Content-Type of every JSON answer, shared: its
 // length equals its capacity, so an Add to the header copies it.
 var jsonContentType = []string{"application/json"}
@@ -505,7 +513,7 @@ var jsonContentType = []string{"application/json"}
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	e := encPool.Get().(*pooledEncoder)
 	e.buf.Reset()
-	defer encPool.Put(e)
+	defer putEncoder(e)
 	buf := &e.buf
 	if err := e.enc.Encode(v); err != nil {
 		buf.Reset()
