@@ -80,8 +80,21 @@ var (
 )
 
 // foldsTo reports whether key matches one of names case-insensitively, as
-// encoding/json matches keys that are not spelled exactly.
+// encoding/json matches keys that are not spelled exactly. names are lower
+// case, and jsonscan's Key only returns ASCII keys, so a key without an
+// upper-case letter matches only if it is spelled exactly, which the
+// callers have ruled out.
 func foldsTo(key []byte, names []string) bool {
+	upper := false
+	for _, c := range key {
+		if 'A' <= c && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return false
+	}
 	for _, n := range names {
 		if bytes.EqualFold(key, []byte(n)) {
 			return true
