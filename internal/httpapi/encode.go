@@ -99,14 +99,168 @@ func writeChatResponse(w http.ResponseWriter, r *chatResponse) {
 	e := encPool.Get().(*pooledEncoder)
 	defer putEncoder(e)
 	e.buf.Reset()
-	b := appendChatResponse(e.buf.AvailableBuffer(), r)
+	writeAppended(w, e, appendChatResponse(e.buf.AvailableBuffer(), r))
+}
+
+// writeOAChatResponse writes r as writeJSON would.
+func writeOAChatResponse(w http.ResponseWriter, r *oaChatResponse) {
+	e := encPool.Get().(*pooledEncoder)
+	defer putEncoder(e)
+	e.buf.Reset()
+	b, ok := appendOAChatResponse(e.buf.AvailableBuffer(), r)
+	if !ok {
+		writeJSON(w, http.StatusOK, r)
+		return
+	}
+	writeAppended(w, e, append(b, '\n'))
+}
+
+// writeAppended writes b, a JSON answer appended to e's buffer, as
+// writeJSON does, and keeps the buffer b grew into for the next answer.
+func writeAppended(w http.ResponseWriter, e *pooledEncoder, b []byte) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
-	if cap(b) > e.buf.Cap() && cap(b) <= maxPooledBody {
-		// Keep the grown buffer for the next answer.
+	if cap(b) > e.buf.Cap() {
 		e.buf = *bytes.NewBuffer(b[:0])
 	}
+}
+
+// appendOAChatResponse appends r, a chat.completion or one
+// chat.completion.chunk of the OpenAI surface, byte for byte what
+// encoding/json writes for it, without the newline. It reports false, for
+// the caller to use encoding/json, when a logprobs value is not valid JSON.
+func appendOAChatResponse(b []byte, r *oaChatResponse) ([]byte, bool) {
+	b = append(b, `{"id":`...)
+	b = jsonappend.String(b, r.ID)
+	b = append(b, `,"object":`...)
+	b = jsonappend.String(b, r.Object)
+	b = append(b, `,"created":`...)
+	b = strconv.AppendInt(b, r.Created, 10)
+	b = append(b, `,"model":`...)
+	b = jsonappend.String(b, r.Model)
+	b = append(b, `,"choices":`...)
+	if r.Choices == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range r.Choices {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			c := &r.Choices[i]
+			b = append(b, `{"index":`...)
+			b = strconv.AppendInt(b, int64(c.Index), 10)
+			if c.Message != nil {
+				b = append(b, `,"message":`...)
+				b = appendOAMessage(b, c.Message)
+			}
+			if c.Delta != nil {
+				b = append(b, `,"delta":`...)
+				b = appendOAMessage(b, c.Delta)
+			}
+			b = append(b, `,"logprobs":`...)
+			if c.Logprobs == nil {
+				b = append(b, "null"...)
+			} else {
+				var ok bool
+				if b, ok = jsonappend.Raw(b, c.Logprobs); !ok {
+					return b, false
+				}
+			}
+			b = append(b, `,"finish_reason":`...)
+			if c.FinishReason == nil {
+				b = append(b, "null"...)
+			} else {
+				b = jsonappend.String(b, *c.FinishReason)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if u := r.Usage; u != nil {
+		b = append(b, `,"usage":{"prompt_tokens":`...)
+		b = strconv.AppendInt(b, int64(u.PromptTokens), 10)
+		b = append(b, `,"completion_tokens":`...)
+		b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
+		b = append(b, `,"total_tokens":`...)
+		b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
+		if d := u.PromptTokensDetails; d != nil {
+			b = append(b, `,"prompt_tokens_details":{"cached_tokens":`...)
+			b = strconv.AppendInt(b, int64(d.CachedTokens), 10)
+			b = append(b, '}')
+		}
+		if d := u.CompletionTokensDetails; d != nil {
+			b = append(b, `,"completion_tokens_details":{"reasoning_tokens":`...)
+			b = strconv.AppendInt(b, int64(d.ReasoningTokens), 10)
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	if r.SystemFingerprint != "" {
+		b = append(b, `,"system_fingerprint":`...)
+		b = jsonappend.String(b, r.SystemFingerprint)
+	}
+	return append(b, '}'), true
+}
+
+func appendOAMessage(b []byte, m *oaOutMessage) []byte {
+	b = append(b, '{')
+	sep := false
+	if m.Role != "" {
+		b, sep = appendName(b, sep, `"role":`)
+		b = jsonappend.String(b, m.Role)
+	}
+	if m.Content != nil {
+		b, sep = appendName(b, sep, `"content":`)
+		b = jsonappend.String(b, *m.Content)
+	}
+	if m.Refusal != nil {
+		b, sep = appendName(b, sep, `"refusal":`)
+		b = jsonappend.String(b, *m.Refusal)
+	}
+	if len(m.ToolCalls) > 0 {
+		b, _ = appendName(b, sep, `"tool_calls":[`)
+		for i := range m.ToolCalls {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			tc := &m.ToolCalls[i]
+			b = append(b, '{')
+			inner := false
+			if tc.Index != nil {
+				b, inner = appendName(b, inner, `"index":`)
+				b = strconv.AppendInt(b, int64(*tc.Index), 10)
+			}
+			if tc.ID != "" {
+				b, inner = appendName(b, inner, `"id":`)
+				b = jsonappend.String(b, tc.ID)
+			}
+			if tc.Type != "" {
+				b, inner = appendName(b, inner, `"type":`)
+				b = jsonappend.String(b, tc.Type)
+			}
+			b, _ = appendName(b, inner, `"function":{`)
+			if tc.Function.Name != "" {
+				b = append(b, `"name":`...)
+				b = jsonappend.String(b, tc.Function.Name)
+				b = append(b, ',')
+			}
+			b = append(b, `"arguments":`...)
+			b = jsonappend.String(b, tc.Function.Arguments)
+			b = append(b, "}}"...)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// appendName appends a member's name, after a comma when one came before.
+func appendName(b []byte, sep bool, name string) ([]byte, bool) {
+	if sep {
+		b = append(b, ',')
+	}
+	return append(b, name...), true
 }

@@ -66,3 +66,47 @@ func TestChatResponseMatchesEncodingJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestOAChatResponseMatchesEncodingJSON checks the hand-written OpenAI
+// answers and stream events against encoding/json, byte for byte.
+func TestOAChatResponseMatchesEncodingJSON(t *testing.T) {
+	str := func(s string) *string { return &s }
+	idx := func(i int) *int { return &i }
+	cases := map[string]*oaChatResponse{
+		"answer": {ID: "chatcmpl-1", Object: "chat.completion", Created: 1732700000, Model: "azure_openai/gpt-4o", SystemFingerprint: "fp_1",
+			Choices: []oaChoice{{Index: 0, Message: &oaOutMessage{Role: "assistant", Content: str("Hi <b>&</b> \"x\"\n\u2028\xff")}, Logprobs: nullJSON, FinishReason: str("stop")}},
+			Usage:   &oaUsage{PromptTokens: 10, CompletionTokens: 2, TotalTokens: 12}},
+		"usage details": {ID: "c", Object: "chat.completion", Choices: []oaChoice{},
+			Usage: &oaUsage{PromptTokens: 10, PromptTokensDetails: &oaPromptDetails{CachedTokens: 4}, CompletionTokensDetails: &oaCompletionDetail{ReasoningTokens: 3}}},
+		"tool calls": {ID: "c", Object: "chat.completion", Choices: []oaChoice{{Message: &oaOutMessage{Role: "assistant", ToolCalls: []oaToolCall{
+			{ID: "call_1", Type: "function", Function: oaFunctionCall{Name: "f", Arguments: `{"a":"<1>"}`}},
+			{Function: oaFunctionCall{Arguments: "{}"}}}}, Logprobs: nullJSON, FinishReason: str("tool_calls")}}},
+		"refusal and logprobs": {ID: "c", Object: "chat.completion", Choices: []oaChoice{{Index: 1, Message: &oaOutMessage{Role: "assistant", Refusal: str("no")},
+			Logprobs: []byte(`{"content": [ {"token":"<a>","logprob":-0.5} ]}`), FinishReason: str("stop")}}},
+		"chunk":      {ID: "c", Object: "chat.completion.chunk", Created: 1, Model: "m", Choices: []oaChoice{{Delta: &oaOutMessage{Content: str("word")}, Logprobs: nullJSON}}},
+		"chunk role": {ID: "c", Object: "chat.completion.chunk", Created: 1, Model: "m", Choices: []oaChoice{{Delta: &oaOutMessage{Role: "assistant", Content: str("")}, Logprobs: nullJSON}}},
+		"chunk tool delta": {ID: "c", Object: "chat.completion.chunk", Choices: []oaChoice{{Delta: &oaOutMessage{ToolCalls: []oaToolCall{
+			{Index: idx(0), ID: "call_1", Type: "function", Function: oaFunctionCall{Name: "f"}}, {Index: idx(1), Function: oaFunctionCall{Arguments: `{"x`}}}}, Logprobs: nullJSON}}},
+		"chunk empty delta, finish": {ID: "c", Object: "chat.completion.chunk", Choices: []oaChoice{{Delta: &oaOutMessage{}, Logprobs: nullJSON, FinishReason: str("length")}}},
+		"chunk usage only":          {ID: "c", Object: "chat.completion.chunk", Choices: []oaChoice{}, Usage: &oaUsage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3}},
+		"nil choices":               {ID: "c"},
+		"nil logprobs":              {ID: "c", Choices: []oaChoice{{Message: &oaOutMessage{}}}},
+		"invalid logprobs":          {ID: "c", Choices: []oaChoice{{Message: &oaOutMessage{}, Logprobs: []byte(`{"a":`)}}},
+	}
+	for name, r := range cases {
+		t.Run(name, func(t *testing.T) {
+			hand, json := httptest.NewRecorder(), httptest.NewRecorder()
+			writeOAChatResponse(hand, r)
+			writeJSON(json, 200, r)
+			if hand.Code != json.Code || hand.Body.String() != json.Body.String() || hand.Header().Get("Content-Length") != json.Header().Get("Content-Length") {
+				t.Errorf("answer:\nhand %d %s\njson %d %s", hand.Code, hand.Body.String(), json.Code, json.Body.String())
+			}
+			hand, json = httptest.NewRecorder(), httptest.NewRecorder()
+			newEventWriter(hand).oaChunk(r)
+			newEventWriter(json).data(r)
+			if hand.Body.String() != json.Body.String() {
+				t.Errorf("event:\nhand %q\njson %q", hand.Body.String(), json.Body.String())
+			}
+		})
+	}
+}

@@ -398,7 +398,7 @@ func (s *Server) openAIChat(w http.ResponseWriter, r *http.Request) {
 		out.Choices[i] = oaChoice{Index: c.Index, Message: m, Logprobs: rawOrNull(c.Logprobs), FinishReason: &p.finish}
 	}
 	servedHeaders(w.Header(), &resp.Served, resp.Cost)
-	writeJSON(w, http.StatusOK, &out)
+	writeOAChatResponse(w, &out)
 }
 
 func unixOr(t, now time.Time) int64 {
@@ -464,7 +464,7 @@ func (s *Server) openAIChatStream(w http.ResponseWriter, r *http.Request, req *l
 		if len(out.Choices) == 0 && out.Usage == nil {
 			continue
 		}
-		if err := sse.data(&out); err != nil {
+		if err := sse.oaChunk(&out); err != nil {
 			return
 		}
 	}

@@ -134,3 +134,18 @@ func (e *eventWriter) delta(ev *deltaEvent) error {
 	e.pending = true
 	return err
 }
+
+// oaChunk writes one chat.completion.chunk event of the OpenAI surface, by
+// hand, byte for byte what data(r) writes.
+func (e *eventWriter) oaChunk(r *oaChatResponse) error {
+	b, ok := appendOAChatResponse(append(e.scratch[:0], "data: "...), r)
+	if !ok {
+		return e.data(r)
+	}
+	e.start()
+	b = append(b, "\n\n"...)
+	e.scratch = b
+	_, err := e.w.Write(b)
+	e.pending = true
+	return err
+}
