@@ -110,3 +110,20 @@ func TestOAChatResponseMatchesEncodingJSON(t *testing.T) {
 		})
 	}
 }
+
+// FuzzOAChunk compares the hand-written OpenAI chunk event with
+// encoding/json's for any text.
+func FuzzOAChunk(f *testing.F) {
+	f.Add("chatcmpl-1", "assistant", "Hello", "stop", int64(1))
+	f.Add("", "", "\xff<\u2028&", "", int64(-1))
+	f.Fuzz(func(t *testing.T, id, role, text, finish string, created int64) {
+		r := &oaChatResponse{ID: id, Object: "chat.completion.chunk", Created: created, Model: text, SystemFingerprint: finish,
+			Choices: []oaChoice{{Delta: &oaOutMessage{Role: role, Content: &text}, Logprobs: nullJSON, FinishReason: &finish}}}
+		hand, json := httptest.NewRecorder(), httptest.NewRecorder()
+		newEventWriter(hand).oaChunk(r)
+		newEventWriter(json).data(r)
+		if hand.Body.String() != json.Body.String() {
+			t.Fatalf("hand %q\njson %q", hand.Body.String(), json.Body.String())
+		}
+	})
+}
