@@ -156,7 +156,9 @@ func upstreamClient(cfg *config.Config) *http.Client {
 	t.DialContext = (&net.Dialer{Timeout: cfg.Upstream.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.MaxIdleConns = 0
 	t.MaxIdleConnsPerHost = cfg.Upstream.MaxIdleConnsPerHost
-	t.ResponseHeaderTimeout = cfg.Upstream.Timeout
+	// No ResponseHeaderTimeout: the router bounds every attempt (and a
+	// stream's wait for its first chunk, headers included) with a context,
+	// so a transport timer per request would only repeat it.
 	t.TLSHandshakeTimeout = cfg.Upstream.ConnectTimeout
 	if !cfg.Upstream.TLSVerify {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the operator asked for it with HTTPX_CLIENT_VERIFY=False, and a warning is logged
