@@ -1,8 +1,6 @@
 package openaiwire
 
 import (
-	"bytes"
-
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/jsonscan"
 )
@@ -16,27 +14,20 @@ import (
 // encoding/json, which has the last word on odd answers and on errors.
 func decodeChatResponseFast(data []byte) (*llmgate.ChatResponse, bool) {
 	s := jsonscan.New(data)
-	if !s.Enter('{') {
+	if s.Peek() != '{' {
 		return nil, false
 	}
 	b := new(responseBlock)
 	r := &b.r
-	// encoding/json merges a repeated object into the first and leaves a
-	// value in place when a later one is null: refusing repeated keys
-	// spares this path those rules.
-	var seen uint
-	for first := true; s.Next('}', &first); {
-		key := s.Key()
-		var bit uint
+	ok := members(&s, responseKeys, func(key []byte) uint {
 		switch string(key) {
 		case "id":
-			bit = 1 << 0
 			r.ID = s.String("")
+			return 1 << 0
 		case "created":
-			bit = 1 << 1
 			r.Created = unixTime(s.Int())
+			return 1 << 1
 		case "model":
-			bit = 1 << 2
 			// Checked for its type, as encoding/json decodes it, but not
 			// kept: Served.Model names the catalog's model.
 			if c := s.Peek(); c == '"' || c == 'n' {
@@ -44,31 +35,20 @@ func decodeChatResponseFast(data []byte) (*llmgate.ChatResponse, bool) {
 			} else {
 				s.Fail()
 			}
+			return 1 << 2
 		case "choices":
-			bit = 1 << 3
-			if !decodeResponseChoicesFast(&s, b) {
-				return nil, false
-			}
+			failUnless(&s, decodeResponseChoicesFast(&s, b))
+			return 1 << 3
 		case "usage":
-			bit = 1 << 4
-			if !decodeUsageFast(&s, &r.Usage) {
-				return nil, false
-			}
+			failUnless(&s, decodeUsageFast(&s, &r.Usage))
+			return 1 << 4
 		case "system_fingerprint":
-			bit = 1 << 5
 			r.SystemFingerprint = s.String("")
-		default:
-			if foldsTo(key, responseKeys) {
-				return nil, false
-			}
-			s.Skip()
+			return 1 << 5
 		}
-		if seen&bit != 0 {
-			return nil, false
-		}
-		seen |= bit
-	}
-	if !s.End() {
+		return 0
+	})
+	if !ok || !s.End() {
 		return nil, false
 	}
 	if r.Choices == nil {
@@ -90,6 +70,44 @@ var (
 	functionCallKeys    = []string{"name", "arguments"}
 	usageKeys           = []string{"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "completion_tokens_details"}
 )
+
+// members reads the members of the object ahead, as every decoder of this
+// file does. member decodes the value of a key it knows and returns the
+// key's bit, or returns 0, without reading the value, for any other key:
+// that value is skipped, unless the key folds to one of names, which
+// encoding/json would match. A repeated known key fails: encoding/json
+// merges a repeated object into the first and leaves a value in place when
+// a later one is null, rules this path spares itself. member calls s.Fail
+// when the value is not of the usual shape.
+func members(s *jsonscan.Scanner, names []string, member func(key []byte) uint) bool {
+	if !s.Enter('{') {
+		return false
+	}
+	var seen uint
+	for first := true; s.Next('}', &first); {
+		key := s.Key()
+		bit := member(key)
+		if bit == 0 {
+			if foldsTo(key, names) {
+				return false
+			}
+			s.Skip()
+			continue
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+	}
+	return s.OK()
+}
+
+// failUnless fails the scan unless ok.
+func failUnless(s *jsonscan.Scanner, ok bool) {
+	if !ok {
+		s.Fail()
+	}
+}
 
 // responseBlock holds a response with room for the usual answer, one choice
 // with one text part, so that the three take one allocation.
@@ -128,82 +146,46 @@ func decodeResponseChoicesFast(s *jsonscan.Scanner, b *responseBlock) bool {
 }
 
 func decodeResponseChoiceFast(s *jsonscan.Scanner, b *responseBlock, c *llmgate.Choice) bool {
-	if !s.Enter('{') {
-		return false
-	}
-	var seen uint
-	for first := true; s.Next('}', &first); {
-		key := s.Key()
-		var bit uint
+	return members(s, responseChoiceKeys, func(key []byte) uint {
 		switch string(key) {
 		case "index":
-			bit = 1 << 0
 			c.Index = int(s.Int())
+			return 1 << 0
 		case "message":
-			bit = 1 << 1
-			if !decodeResponseMessageFast(s, b, &c.Message) {
-				return false
-			}
+			failUnless(s, decodeResponseMessageFast(s, b, &c.Message))
+			return 1 << 1
 		case "finish_reason":
-			bit = 1 << 2
 			c.FinishReason = llmgate.FinishReason(s.String(string(llmgate.FinishStop)))
+			return 1 << 2
 		case "logprobs":
 			// Kept as raw text, which this path cannot slice out.
-			bit = 1 << 3
-			if !s.Null() {
-				return false
-			}
-		default:
-			if foldsTo(key, responseChoiceKeys) {
-				return false
-			}
-			s.Skip()
+			failUnless(s, s.Null())
+			return 1 << 3
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-	}
-	return s.OK()
+		return 0
+	})
 }
 
 func decodeResponseMessageFast(s *jsonscan.Scanner, b *responseBlock, m *llmgate.Message) bool {
 	if s.Null() {
 		return true
 	}
-	if !s.Enter('{') {
-		return false
-	}
-	var seen uint
-	for first := true; s.Next('}', &first); {
-		key := s.Key()
-		var bit uint
+	return members(s, responseMessageKeys, func(key []byte) uint {
 		switch string(key) {
 		case "role":
-			bit = 1 << 0
 			m.Role = llmgate.Role(s.String(string(llmgate.RoleAssistant)))
+			return 1 << 0
 		case "content":
-			bit = 1 << 1
 			if text := s.String(""); text != "" {
 				m.Content = b.text(text)
 			}
+			return 1 << 1
 		case "tool_calls":
-			bit = 1 << 2
-			if !decodeToolCallsFast(s, m) {
-				return false
-			}
-		default:
-			if foldsTo(key, responseMessageKeys) {
-				return false
-			}
-			s.Skip()
+			failUnless(s, decodeToolCallsFast(s, m))
+			return 1 << 2
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-	}
-	return s.OK()
+		return 0
+	})
 }
 
 func decodeToolCallsFast(s *jsonscan.Scanner, m *llmgate.Message) bool {
@@ -219,35 +201,22 @@ func decodeToolCallsFast(s *jsonscan.Scanner, m *llmgate.Message) bool {
 			continue
 		}
 		c := &m.ToolCalls[len(m.ToolCalls)-1]
-		if !s.Enter('{') {
-			return false
-		}
-		var seen uint
-		for first := true; s.Next('}', &first); {
-			key := s.Key()
-			var bit uint
+		ok := members(s, toolCallKeys, func(key []byte) uint {
 			switch string(key) {
 			case "id":
-				bit = 1 << 0
 				c.ID = s.String("")
+				return 1 << 0
 			case "type":
-				bit = 1 << 1
 				s.String("function") // checked, not kept
+				return 1 << 1
 			case "function":
-				bit = 1 << 2
-				if !decodeFunctionCallFast(s, c) {
-					return false
-				}
-			default:
-				if foldsTo(key, toolCallKeys) {
-					return false
-				}
-				s.Skip()
+				failUnless(s, decodeFunctionCallFast(s, c))
+				return 1 << 2
 			}
-			if seen&bit != 0 {
-				return false
-			}
-			seen |= bit
+			return 0
+		})
+		if !ok {
+			return false
 		}
 	}
 	return s.OK()
@@ -257,77 +226,43 @@ func decodeFunctionCallFast(s *jsonscan.Scanner, c *llmgate.ToolCall) bool {
 	if s.Null() {
 		return true
 	}
-	if !s.Enter('{') {
-		return false
-	}
-	var seen uint
-	for first := true; s.Next('}', &first); {
-		key := s.Key()
-		var bit uint
+	return members(s, functionCallKeys, func(key []byte) uint {
 		switch string(key) {
 		case "name":
-			bit = 1 << 0
 			c.Name = s.String("")
+			return 1 << 0
 		case "arguments":
-			bit = 1 << 1
 			c.Arguments = s.String("")
-		default:
-			if foldsTo(key, functionCallKeys) {
-				return false
-			}
-			s.Skip()
+			return 1 << 1
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-	}
-	return s.OK()
+		return 0
+	})
 }
 
 func decodeUsageFast(s *jsonscan.Scanner, u *llmgate.Usage) bool {
 	if s.Null() {
 		return true
 	}
-	if !s.Enter('{') {
-		return false
-	}
-	var seen uint
-	for first := true; s.Next('}', &first); {
-		key := s.Key()
-		var bit uint
+	return members(s, usageKeys, func(key []byte) uint {
 		switch string(key) {
 		case "prompt_tokens":
-			bit = 1 << 0
 			u.PromptTokens = int(s.Int())
+			return 1 << 0
 		case "completion_tokens":
-			bit = 1 << 1
 			u.CompletionTokens = int(s.Int())
+			return 1 << 1
 		case "total_tokens":
-			bit = 1 << 2
 			u.TotalTokens = int(s.Int())
+			return 1 << 2
 		case "prompt_tokens_details":
-			bit = 1 << 3
-			if !decodeTokenDetailFast(s, "cached_tokens", &u.CachedTokens) {
-				return false
-			}
+			failUnless(s, decodeTokenDetailFast(s, "cached_tokens", &u.CachedTokens))
+			return 1 << 3
 		case "completion_tokens_details":
-			bit = 1 << 4
-			if !decodeTokenDetailFast(s, "reasoning_tokens", &u.ReasoningTokens) {
-				return false
-			}
-		default:
-			if foldsTo(key, usageKeys) {
-				return false
-			}
-			s.Skip()
+			failUnless(s, decodeTokenDetailFast(s, "reasoning_tokens", &u.ReasoningTokens))
+			return 1 << 4
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-	}
-	return s.OK()
+		return 0
+	})
 }
 
 // decodeTokenDetailFast reads one of usage's details objects, of which
@@ -336,24 +271,11 @@ func decodeTokenDetailFast(s *jsonscan.Scanner, name string, n *int) bool {
 	if s.Null() {
 		return true
 	}
-	if !s.Enter('{') {
-		return false
-	}
-	seen := false
-	for first := true; s.Next('}', &first); {
-		key := s.Key()
-		switch {
-		case string(key) == name:
-			if seen {
-				return false
-			}
-			seen = true
-			*n = int(s.Int())
-		case bytes.EqualFold(key, []byte(name)):
-			return false
-		default:
-			s.Skip()
+	return members(s, []string{name}, func(key []byte) uint {
+		if string(key) != name {
+			return 0
 		}
-	}
-	return s.OK()
+		*n = int(s.Int())
+		return 1
+	})
 }
