@@ -45,9 +45,9 @@ func (e *eventWriter) start() {
 	e.started = true
 }
 
-// flush writes the event in buf; Flush sends it.
-func (e *eventWriter) flush() error {
-	_, err := e.w.Write(e.buf.Bytes())
+// send writes one whole event, b; Flush sends what was written.
+func (e *eventWriter) send(b []byte) error {
+	_, err := e.w.Write(b)
 	e.pending = true
 	return err
 }
@@ -79,7 +79,7 @@ func (e *eventWriter) event(name string, v any) error {
 	}
 	// Encode ends with one newline; an event ends with a blank line.
 	e.buf.WriteByte('\n')
-	return e.flush()
+	return e.send(e.buf.Bytes())
 }
 
 // data writes one unnamed event with v as its JSON data, as OpenAI streams do.
@@ -91,7 +91,7 @@ func (e *eventWriter) data(v any) error {
 		return err
 	}
 	e.buf.WriteByte('\n')
-	return e.flush()
+	return e.send(e.buf.Bytes())
 }
 
 // raw writes one unnamed event with literal data, such as [DONE].
@@ -101,7 +101,7 @@ func (e *eventWriter) raw(s string) error {
 	e.buf.WriteString("data: ")
 	e.buf.WriteString(s)
 	e.buf.WriteString("\n\n")
-	return e.flush()
+	return e.send(e.buf.Bytes())
 }
 
 // delta writes a native "delta" event. The usual text delta is written by
@@ -130,9 +130,7 @@ func (e *eventWriter) delta(ev *deltaEvent) error {
 	}
 	b = append(b, "}}\n\n"...)
 	e.scratch = b
-	_, err := e.w.Write(b)
-	e.pending = true
-	return err
+	return e.send(b)
 }
 
 // oaChunk writes one chat.completion.chunk event of the OpenAI surface, by
@@ -145,7 +143,5 @@ func (e *eventWriter) oaChunk(r *oaChatResponse) error {
 	e.start()
 	b = append(b, "\n\n"...)
 	e.scratch = b
-	_, err := e.w.Write(b)
-	e.pending = true
-	return err
+	return e.send(b)
 }
