@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 )
@@ -71,7 +74,36 @@ type wire interface {
 // newFake starts a fake upstream speaking wr.
 func newFake(t *testing.T, wr wire) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(fakeHandler(wr))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newCountingFake starts a fake upstream speaking wr that counts the
+// connections it accepted. Its answers end a few milliseconds after their
+// last byte was flushed, as a real upstream's may: the end of a chunked
+// body leaves when the handler returns.
+func newCountingFake(t *testing.T, wr wire) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var conns atomic.Int64
+	h := fakeHandler(wr)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		time.Sleep(5 * time.Millisecond)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, &conns
+}
+
+// fakeHandler answers as an upstream speaking wr.
+func fakeHandler(wr wire) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			return
@@ -104,9 +136,7 @@ func newFake(t *testing.T, wr wire) *httptest.Server {
 			rp.text = noImage
 		}
 		wr.answer(w, wr.streamed(r, body), rp)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	})
 }
 
 func writeJSONBody(w http.ResponseWriter, status int, body string) {
@@ -198,6 +228,7 @@ func (o openAIWire) answer(w http.ResponseWriter, stream bool, rp reply) {
 	chunk(delta(map[string]any{}, finish), "null")
 	chunk("[]", openAIUsage)
 	io.WriteString(w, "data: [DONE]\n\n")
+	flush(w)
 }
 
 func (o openAIWire) other(w http.ResponseWriter, r *http.Request, body []byte) bool {

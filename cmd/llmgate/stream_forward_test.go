@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -103,6 +104,38 @@ func TestStreamForwardsEachChunkAsItArrives(t *testing.T) {
 				}
 			}
 			for range lines { // the rest of the stream
+			}
+		})
+	}
+}
+
+// TestStreamsKeepTheUpstreamConnection runs streams one after another for
+// every provider family and checks that they share one upstream
+// connection: a stream that ends at its protocol's end marker ([DONE],
+// message_stop) must still read the body to its end, or the HTTP client
+// drops the connection and the next stream dials a new one.
+func TestStreamsKeepTheUpstreamConnection(t *testing.T) {
+	fams := families()
+	var env []string
+	conns := make([]*atomic.Int64, len(fams))
+	for i := range fams {
+		srv, n := newCountingFake(t, fams[i].wire)
+		conns[i] = n
+		env = append(env, fams[i].env(srv.URL)...)
+	}
+	g := startGateway(t, nil, env)
+	for i, f := range fams {
+		t.Run(f.name, func(t *testing.T) {
+			provider, model, _ := strings.Cut(f.model, "/")
+			body := strings.Replace(chatBody(provider, model, "say hello"), `{"provider"`, `{"stream":true,"provider"`, 1)
+			for range 3 {
+				got := g.do(t, "POST", "/v1/chat", body)
+				if got.status != 200 || !strings.Contains(string(got.body), "event: done") {
+					t.Fatalf("status %d: %s", got.status, got.body)
+				}
+			}
+			if n := conns[i].Load(); n != 1 {
+				t.Errorf("three streams used %d upstream connections, want 1", n)
 			}
 		})
 	}

@@ -113,7 +113,11 @@ func (s *stream) fail(err error) error {
 		err = scrub(err, s.provider, s.secret)
 	}
 	s.err = err
-	s.body.Release()
+	if err == io.EOF {
+		s.body.Finish() // the protocol's end: keep the connection
+	} else {
+		s.body.Release()
+	}
 	return err
 }
 

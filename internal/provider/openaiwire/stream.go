@@ -158,7 +158,11 @@ func (s *ChatStream) fail(err error) error {
 		err = redactError(e, s.secret)
 	}
 	s.err = err
-	s.body.Release()
+	if err == io.EOF {
+		s.body.Finish() // the protocol's end: keep the connection
+	} else {
+		s.body.Release()
+	}
 	return err
 }
 

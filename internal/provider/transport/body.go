@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/llmgate/llmgate"
 )
@@ -62,6 +63,37 @@ func (b *Body) Close() error {
 func (b *Body) Release() error {
 	b.once.Do(func() { b.err = b.rc.Close() })
 	return b.err
+}
+
+// Bounds of Finish: what a provider may still send after the end its
+// protocol announced, and how long it may take to end the body.
+const (
+	finishLimit = 4 << 10
+	finishWait  = 100 * time.Millisecond
+)
+
+// Finish ends a stream whose protocol announced its end (OpenAI's [DONE],
+// Anthropic's message_stop) before the body ended. It reads the rest of the
+// body, normally just the terminating chunk, so that the HTTP transport can
+// give the connection to the next request, and then releases it. Closing a
+// body before its end costs the connection, and the next request a new one:
+// a dial, and at c=1 most of the gap in time to first token (see
+// docs/benchmarks.md). A provider that sends more than finishLimit bytes
+// after the end, or leaves the body open longer than finishWait, loses the
+// connection instead. Like every read, the first flushes the events already
+// written for the client, so none waits for this one.
+func (b *Body) Finish() error {
+	t := time.AfterFunc(finishWait, func() { b.Release() })
+	buf := make([]byte, 512)
+	for n := 0; n < finishLimit; {
+		k, err := b.Read(buf)
+		n += k
+		if err != nil {
+			break
+		}
+	}
+	t.Stop()
+	return b.Release()
 }
 
 // Closed reports whether Close has been called.

@@ -387,3 +387,80 @@ func TestDo(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestBodyFinish checks that a stream finished at its protocol's end keeps
+// its connection for the next request when the body ends at once, and
+// gives it up when the provider sends too much after the end or leaves the
+// body open.
+func TestBodyFinish(t *testing.T) {
+	const end = "data: [DONE]\n\n"
+	tests := []struct {
+		name      string
+		after     func(w http.ResponseWriter, r *http.Request, release <-chan struct{})
+		wantConns int64
+	}{
+		{"ends at once", func(http.ResponseWriter, *http.Request, <-chan struct{}) {}, 1},
+		{"blank lines after the end", func(w http.ResponseWriter, _ *http.Request, _ <-chan struct{}) {
+			io.WriteString(w, "\n\n")
+		}, 1},
+		{"too much after the end", func(w http.ResponseWriter, _ *http.Request, _ <-chan struct{}) {
+			w.Write(make([]byte, 2*finishLimit))
+		}, 2},
+		{"left open", func(w http.ResponseWriter, r *http.Request, release <-chan struct{}) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			release := make(chan struct{})
+			var conns atomic.Int64
+			ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, end)
+				w.(http.Flusher).Flush()
+				tt.after(w, r, release)
+			}))
+			ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			}
+			ts.Start()
+			defer ts.Close()
+			defer close(release)
+			for range 2 {
+				resp, err := ts.Client().Get(ts.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var flushes int
+				b := NewBody(llmgate.WithStreamFlush(context.Background(), func() { flushes++ }), resp.Body)
+				if _, err := io.ReadFull(b, make([]byte, len(end))); err != nil {
+					t.Fatal(err)
+				}
+				flushes = 0
+				done := make(chan error, 1)
+				go func() { done <- b.Finish() }()
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Errorf("Finish = %v", err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("Finish did not return")
+				}
+				if flushes == 0 {
+					t.Error("Finish read without flushing first")
+				}
+				if b.Closed() {
+					t.Error("Finish marked the body closed by its caller")
+				}
+			}
+			if got := conns.Load(); got != tt.wantConns {
+				t.Errorf("two streams used %d connections, want %d", got, tt.wantConns)
+			}
+		})
+	}
+}
