@@ -473,6 +473,7 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *ll
 				}
 			}
 		}
+		sse.firstOutput(ch)
 	}
 	if err := closeBlock(); err != nil {
 		return

@@ -392,6 +392,7 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, req *llmgate
 				return // the client is gone; Close records it
 			}
 		}
+		sse.firstOutput(ch)
 	}
 	done := doneEvent{ID: id, Provider: sv.Provider, Model: sv.Model, Deployment: sv.Deployment, Attempts: sv.Attempts, FinishReason: string(finish), Cost: costOf(c)}
 	if u != nil {

@@ -467,6 +467,7 @@ func (s *Server) openAIChatStream(w http.ResponseWriter, r *http.Request, req *l
 		if err := sse.oaChunk(&out); err != nil {
 			return
 		}
+		sse.firstOutput(ch)
 	}
 	sse.raw("[DONE]")
 }

@@ -25,6 +25,8 @@ type fakeBackend struct {
 	panics  bool
 	chunks  []*llmgate.ChatChunk
 	tailErr error
+	// before, if set, is called before a stream returns its i-th chunk.
+	before func(i int)
 }
 
 func (f *fakeBackend) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.ChatResponse, error) {
@@ -51,9 +53,15 @@ type sliceStream struct {
 	chunks []*llmgate.ChatChunk
 	tail   error
 	closed bool
+	before func(i int)
+	n      int
 }
 
 func (s *sliceStream) Recv() (*llmgate.ChatChunk, error) {
+	if s.before != nil {
+		s.before(s.n)
+	}
+	s.n++
 	if len(s.chunks) == 0 {
 		if s.tail != nil {
 			return nil, s.tail
@@ -71,7 +79,7 @@ func (f *fakeBackend) ChatStream(ctx context.Context, req *llmgate.ChatRequest) 
 	if f.chatErr != nil {
 		return nil, f.chatErr
 	}
-	return &sliceStream{chunks: f.chunks, tail: f.tailErr}, nil
+	return &sliceStream{chunks: f.chunks, tail: f.tailErr, before: f.before}, nil
 }
 
 func (f *fakeBackend) Embed(ctx context.Context, req *llmgate.EmbeddingRequest) (*llmgate.EmbeddingResponse, error) {

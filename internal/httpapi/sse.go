@@ -23,6 +23,7 @@ type eventWriter struct {
 	enc     *json.Encoder // writes into buf; made once, not per event
 	started bool
 	pending bool   // written since the last flush
+	output  bool   // the first model output was flushed
 	scratch []byte // the events written by hand
 }
 
@@ -58,6 +59,25 @@ func (e *eventWriter) Flush() {
 	if e.pending {
 		e.pending = false
 		_ = e.rc.Flush()
+	}
+}
+
+// firstOutput flushes the events written so far once ch, just written,
+// carries the stream's first model output: text or a tool call. The time to
+// the first token is what a streaming client feels, so that event does not
+// wait behind the chunks that arrived with it; a provider's first chunks
+// often arrive together, while the gateway was still choosing a deployment.
+// Later events wait for the next read (see Flush).
+func (e *eventWriter) firstOutput(ch *llmgate.ChatChunk) {
+	if e.output {
+		return
+	}
+	for i := range ch.Deltas {
+		if d := &ch.Deltas[i]; d.Content != "" || len(d.ToolCalls) > 0 {
+			e.output = true
+			e.Flush()
+			return
+		}
 	}
 }
 

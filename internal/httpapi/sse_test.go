@@ -1,8 +1,16 @@
 package httpapi
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/llmgate/llmgate"
 )
 
 // TestDeltaEventMatchesEncodingJSON checks that the hand-written delta
@@ -44,4 +52,73 @@ func FuzzDeltaEvent(f *testing.F) {
 			t.Fatalf("hand %q\njson %q", hand.Body.String(), json.Body.String())
 		}
 	})
+}
+
+// TestFirstOutputIsNotHeldBack checks that the event carrying a stream's
+// first text reaches the client at once, not with the chunks that arrived
+// with it. The stream's third Recv stands for such a chunk: it does not
+// wait for the provider (so it calls no flush hook), and it returns only
+// once the client has read the first text. Every surface is checked.
+func TestFirstOutputIsNotHeldBack(t *testing.T) {
+	sv := llmgate.Served{Provider: "mock", Model: "mock-chat", Deployment: "mock/local", Attempts: 1}
+	surfaces := []struct{ name, path, body, text string }{
+		{"native", "/llm-gate/v1/chat", strings.Replace(seedChat, `{"provider"`, `{"stream":true,"provider"`, 1), `"content":"Hel"`},
+		{"openai", "/llm-gate/openai/v1/chat/completions", `{"model":"mock/mock-chat","stream":true,"messages":[{"role":"user","content":"hi"}]}`, `"content":"Hel"`},
+		{"anthropic", "/llm-gate/anthropic/v1/messages", `{"model":"mock/mock-chat","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, `"text":"Hel"`},
+	}
+	for _, sf := range surfaces {
+		t.Run(sf.name, func(t *testing.T) {
+			seen := make(chan struct{})
+			b := &fakeBackend{
+				chunks: []*llmgate.ChatChunk{
+					{ID: "c1", Served: &sv, Deltas: []llmgate.ChoiceDelta{{Role: llmgate.RoleAssistant}}},
+					{ID: "c1", Deltas: []llmgate.ChoiceDelta{{Content: "Hel"}}},
+					{ID: "c1", Deltas: []llmgate.ChoiceDelta{{Content: "lo"}}},
+					{ID: "c1", Deltas: []llmgate.ChoiceDelta{{FinishReason: llmgate.FinishStop}}},
+				},
+				before: func(i int) {
+					if i != 2 {
+						return
+					}
+					select {
+					case <-seen:
+					case <-time.After(10 * time.Second):
+					}
+				},
+			}
+			ts, _ := newTestServer(t, b)
+			req, _ := http.NewRequest("POST", ts.URL+sf.path, strings.NewReader(sf.body))
+			for k, v := range goodHeaders() {
+				req.Header.Set(k, v)
+			}
+			got := make(chan error, 1)
+			go func() {
+				resp, err := ts.Client().Do(req)
+				if err != nil {
+					got <- err
+					return
+				}
+				defer resp.Body.Close()
+				sc := bufio.NewScanner(resp.Body)
+				for sc.Scan() {
+					if strings.Contains(sc.Text(), sf.text) {
+						got <- nil
+						io.Copy(io.Discard, resp.Body)
+						return
+					}
+				}
+				got <- fmt.Errorf("the stream ended without %s", sf.text)
+			}()
+			select {
+			case err := <-got:
+				if err != nil {
+					t.Fatal(err)
+				}
+				close(seen)
+			case <-time.After(5 * time.Second):
+				close(seen)
+				t.Fatal("the first text was held back behind the next chunk")
+			}
+		})
+	}
 }
