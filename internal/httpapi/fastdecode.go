@@ -23,8 +23,18 @@ import (
 type fastDecoder interface {
 	// decodeFast fills the zero value it is called on from data and reports
 	// whether data was a body of the shapes it handles; when it was not,
-	// the value is left untouched.
-	decodeFast(data []byte) bool
+	// the value is left untouched. With shared, long texts may be views of
+	// data rather than copies (see jsonscan.NewShared); data must then
+	// never change again.
+	decodeFast(data []byte, shared bool) bool
+}
+
+// scanner returns a Scanner over data, shared as decodeFast says.
+func scanner(data []byte, shared bool) jsonscan.Scanner {
+	if shared {
+		return jsonscan.NewShared(data)
+	}
+	return jsonscan.New(data)
 }
 
 var (
@@ -42,9 +52,9 @@ var (
 	detailLevels = []string{"auto", "low", "high"}
 )
 
-func (r *chatRequest) decodeFast(data []byte) bool {
+func (r *chatRequest) decodeFast(data []byte, shared bool) bool {
 	var v chatRequest
-	s := jsonscan.New(data)
+	s := scanner(data, shared)
 	object(&s, func(k []byte) uint32 {
 		switch string(k) {
 		case "provider":
@@ -242,9 +252,9 @@ func readToolCall(s *jsonscan.Scanner, tc *toolCall) {
 	})
 }
 
-func (r *oaChatRequest) decodeFast(data []byte) bool {
+func (r *oaChatRequest) decodeFast(data []byte, shared bool) bool {
 	var v oaChatRequest
-	s := jsonscan.New(data)
+	s := scanner(data, shared)
 	object(&s, func(k []byte) uint32 {
 		switch string(k) {
 		case "model":

@@ -36,8 +36,15 @@ func checkFast[T any, P interface {
 	*T
 	fastDecoder
 }](data []byte) (took bool, problem string) {
-	var fast, std, body T
-	took = P(&fast).decodeFast(data)
+	var fast, shared, std, body T
+	took = P(&fast).decodeFast(data, false)
+	// Shared or not, the decoder must fill the same value; its own copy of
+	// data, as readJSON gives it.
+	if sharedTook := P(&shared).decodeFast(bytes.Clone(data), true); sharedTook != took {
+		return took, fmt.Sprintf("the shared decode took the body: %v; the copying one: %v", sharedTook, took)
+	} else if d := cmp.Diff(fast, shared, cmpBody); d != "" {
+		return took, "shared and copying decodes differ (-copying +shared):\n" + d
+	}
 	stdErr := decodeStrict(data, &std)
 	switch {
 	case took && stdErr != nil:
@@ -52,7 +59,7 @@ func checkFast[T any, P interface {
 			return took, "fast path declined but changed its value:\n" + d
 		}
 	}
-	bodyErr := decodeBody(data, P(&body))
+	bodyErr := decodeBody(data, false, P(&body))
 	if errText(bodyErr) != errText(stdErr) {
 		return took, fmt.Sprintf("decodeBody error %s; encoding/json %s", errText(bodyErr), errText(stdErr))
 	}
@@ -340,7 +347,7 @@ func TestFastDecodeErrors(t *testing.T) {
 		{nativeParam(`{"maxTokens":1.5}`), "invalid_json: prompt.parameter.maxTokens must be a number, not number 1.5"},
 	} {
 		var v chatRequest
-		if got := errText(decodeBody([]byte(tc.body), &v)); got != tc.want {
+		if got := errText(decodeBody([]byte(tc.body), false, &v)); got != tc.want {
 			t.Errorf("decodeBody(%s) = %s, want %s", tc.body, got, tc.want)
 		}
 	}
@@ -461,10 +468,14 @@ func benchDecode[T any, P interface {
 		for _, dec := range []struct {
 			name   string
 			decode func([]byte, any) error
-		}{{"fast", decodeBody}, {"encoding_json", decodeStrict}} {
+		}{
+			{"fast", func(data []byte, v any) error { return decodeBody(data, false, v) }},
+			{"fast_shared", func(data []byte, v any) error { return decodeBody(data, true, v) }},
+			{"encoding_json", decodeStrict},
+		} {
 			b.Run(size.name+"/"+dec.name, func(b *testing.B) {
 				var probe T
-				if !P(&probe).decodeFast(body) {
+				if !P(&probe).decodeFast(body, false) {
 					b.Fatal("the fast path declines the benchmark body")
 				}
 				b.SetBytes(int64(len(body)))
@@ -490,4 +501,31 @@ func BenchmarkDecodeOpenAIChat(b *testing.B) {
 	benchDecode[oaChatRequest](b,
 		`{"model":"azure_openai/gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"`,
 		`"}],"max_tokens":256,"stream":false}`)
+}
+
+// TestReadJSONTextsOutliveTheBuffer reads a body, then another of the same
+// size, and checks that the first body's text did not change: a pooled
+// buffer is reused by the second read, so texts decoded from it must be
+// copies, while those of a body too large for the pool may share it.
+func TestReadJSONTextsOutliveTheBuffer(t *testing.T) {
+	s := &Server{MaxBodyBytes: 4 << 20}
+	s.Handler()
+	for _, size := range []int{8 << 10, maxPooledBody / 2, 2 * maxPooledBody} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			read := func(fill string) string {
+				body := []byte(`{"provider":{"name":"p","model":{"name":"m"}},"prompt":{"messages":[{"role":"user","content":"` + strings.Repeat(fill, size) + `"}]}}`)
+				var v chatRequest
+				r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+				if err := s.readJSON(httptest.NewRecorder(), r, &v); err != nil {
+					t.Fatal(err)
+				}
+				return v.Prompt.Messages[0].Content.parts[0].Text
+			}
+			first := read("a")
+			read("b")
+			if first != strings.Repeat("a", size) {
+				t.Error("the first body's text changed when the second body was read")
+			}
+		})
+	}
 }

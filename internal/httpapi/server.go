@@ -570,15 +570,18 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if buf.Len() == 0 {
 		return llmgate.Errorf(llmgate.EInvalidJSON, "the request body is empty; a JSON object is required")
 	}
-	return decodeBody(buf.Bytes(), v)
+	// A buffer too large for the pool is the body's alone from here on, so
+	// the decoded texts may share it rather than copy it.
+	return decodeBody(buf.Bytes(), buf.Cap() > maxPooledBody, v)
 }
 
 // decodeBody decodes data into v, which points to a zero value: with the
 // hand-written decoder of v's type when it has one and data has the shapes
-// it handles, else with encoding/json. Nothing decoded keeps a reference
-// to data, whose buffer is reused.
-func decodeBody(data []byte, v any) error {
-	if f, ok := v.(fastDecoder); ok && f.decodeFast(data) {
+// it handles, else with encoding/json. Unless shared, nothing decoded keeps
+// a reference to data, whose buffer is reused; with shared, long texts may
+// (see fastDecoder), and data must never change again.
+func decodeBody(data []byte, shared bool, v any) error {
+	if f, ok := v.(fastDecoder); ok && f.decodeFast(data, shared) {
 		return nil
 	}
 	return decodeStrict(data, v)

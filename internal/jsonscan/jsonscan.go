@@ -19,6 +19,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Scanner reads one JSON text from a byte slice. The zero value reads an
@@ -30,10 +31,24 @@ type Scanner struct {
 	// bounds.
 	depth  int
 	failed bool
+	shared bool // see NewShared
 }
 
 // New returns a Scanner over b.
 func New(b []byte) Scanner { return Scanner{b: b} }
+
+// sharedMin is the shortest string a shared Scanner returns without a
+// copy. Shorter ones cost little to copy, and a short string (a model name,
+// a user id) is the kind a caller keeps after the request, which would keep
+// all of b alive with it.
+const sharedMin = 1024
+
+// NewShared returns a Scanner over b whose String returns a string of at
+// least sharedMin bytes that has no escapes as a view of b, not a copy: for
+// a large body, that saves copying and allocating its long texts again. b
+// must never change again; its owner gives it up to the strings, and the
+// garbage collector keeps it while any of them lives.
+func NewShared(b []byte) Scanner { return Scanner{b: b, shared: true} }
 
 // OK reports whether everything read so far was understood.
 func (s *Scanner) OK() bool { return !s.failed }
@@ -181,6 +196,8 @@ func (s *Scanner) String(reuse string) string {
 		return unquote(raw, high)
 	case string(raw) == reuse:
 		return reuse
+	case s.shared && len(raw) >= sharedMin:
+		return unsafe.String(unsafe.SliceData(raw), len(raw))
 	}
 	return string(raw)
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestUnquoteMatchesEncodingJSON checks that every literal Unquote accepts
@@ -298,6 +300,46 @@ func BenchmarkString(b *testing.B) {
 				s := New(in)
 				if s.String(""); !s.End() {
 					b.Fatal("String failed")
+				}
+			}
+		})
+	}
+}
+
+// TestSharedStrings checks which strings a shared Scanner returns as views
+// of its input: long ones without escapes, and no others; and that a
+// Scanner from New never does.
+func TestSharedStrings(t *testing.T) {
+	long := strings.Repeat("a", sharedMin)
+	tests := []struct {
+		name, text string
+		view       bool
+	}{
+		{"long", long, true},
+		{"long, not ASCII", strings.Repeat("é", sharedMin/2), true},
+		{"one byte short", long[1:], false},
+		{"long, escaped", long + `\n`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := []byte(`"` + tt.text + `"`)
+			want, err := strconv.Unquote(string(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, shared := range []bool{false, true} {
+				s := New(b)
+				if shared {
+					s = NewShared(b)
+				}
+				got := s.String("")
+				if !s.End() || got != want {
+					t.Fatalf("shared %v: got %d bytes, want %d", shared, len(got), len(want))
+				}
+				start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+				p := uintptr(unsafe.Pointer(unsafe.StringData(got)))
+				if view := p >= start && p < start+uintptr(len(b)); view != (shared && tt.view) {
+					t.Errorf("shared %v: the string is a view of the input: %v, want %v", shared, view, shared && tt.view)
 				}
 			}
 		})
