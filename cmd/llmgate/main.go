@@ -13,7 +13,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
+	"testing"
 
 	"github.com/llmgate/llmgate/internal/config"
 	"github.com/llmgate/llmgate/internal/logbuf"
@@ -45,6 +47,12 @@ func run(ctx context.Context, args, environ []string, dir string, stdout, stderr
 	if err != nil {
 		fmt.Fprintln(stderr, "llmgate:", err)
 		return 2
+	}
+	// Heap profile samples cost a stack walk each, one per 512 KiB allocated
+	// on average, which large request bodies reach every few requests; only
+	// the pprof listener reads them. Test binaries keep go test -memprofile.
+	if cfg.Server.PprofAddr == "" && !testing.Testing() {
+		runtime.MemProfileRate = 0
 	}
 	// Logs to a file or pipe, as in production, leave from a buffer at most
 	// logbuf.DefaultDelay old: a request's line then costs no system call
