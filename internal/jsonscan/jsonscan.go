@@ -58,6 +58,10 @@ func (s *Scanner) OK() bool { return !s.failed }
 func (s *Scanner) Fail() { s.failed = true }
 
 func (s *Scanner) ws() {
+	// White space is at most ' ', and most tokens follow none.
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return
+	}
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
@@ -149,23 +153,43 @@ func (s *Scanner) Key() []byte {
 		return nil
 	}
 	start := s.i + 1
-	for j := start; j < len(s.b); j++ {
-		c := s.b[j]
-		if c == '"' {
-			s.i = j + 1
-			if s.peek() != ':' {
-				s.failed = true
-				return nil
-			}
-			s.i++
-			return s.b[start:j]
+	if j := start + asciiLen(s.b[start:]); j < len(s.b) && s.b[j] == '"' {
+		s.i = j + 1
+		if s.peek() != ':' {
+			s.failed = true
+			return nil
 		}
-		if c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
-			break
-		}
+		s.i++
+		return s.b[start:j]
 	}
 	s.failed = true
 	return nil
+}
+
+// asciiLen returns the number of bytes of b before its first quote,
+// backslash, control byte or byte >= 0x80, or len(b). Names are short, and
+// most fill a word or two, so it tests eight bytes at a time: a byte is
+// flagged when it has its high bit set, or when subtracting from every
+// byte at once borrows from it, 0x20 from a control byte, one from a byte
+// that is zero once xored with a quote or a backslash. A borrow can flag
+// the bytes after a flagged one but never before it, so the lowest flag is
+// the byte sought.
+func asciiLen(b []byte) int {
+	n := 0
+	for ; n+8 <= len(b); n += 8 {
+		x := binary.LittleEndian.Uint64(b[n:])
+		q := x ^ (lsbs * '"')
+		e := x ^ (lsbs * '\\')
+		if m := (x | (x - lsbs*0x20) | (q - lsbs) | (e - lsbs)) & msbs; m != 0 {
+			return n + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; n < len(b); n++ {
+		if c := b[n]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	return n
 }
 
 // Null consumes a null and reports whether there was one.
@@ -482,12 +506,39 @@ func (s *Scanner) Int() int64 {
 		s.failed = true
 		return 0
 	}
+	if v, ok := smallInt(s.b[start:end]); ok {
+		return v
+	}
 	v, err := strconv.ParseInt(string(s.b[start:end]), 10, 64)
 	if err != nil || v != int64(int(v)) {
 		s.failed = true
 		return 0
 	}
 	return v
+}
+
+// smallInt returns the value of lit, a valid JSON number, when it is an
+// integer of at most 18 digits, which cannot overflow; strconv parses the
+// others (and refuses fractions and exponents).
+func smallInt(lit []byte) (int64, bool) {
+	digits := lit
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if len(digits) < len(lit) {
+		v = -v
+	}
+	return v, true
 }
 
 // Float reads a number, or null as 0, parsing the literal as encoding/json

@@ -345,3 +345,44 @@ func TestSharedStrings(t *testing.T) {
 		})
 	}
 }
+
+// TestIntMatchesEncodingJSON compares Int with encoding/json's decoding
+// into an int64 around the 18 digits parsed without strconv.
+func TestIntMatchesEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`0`, `-0`, `7`, `-7`, `10`, `123456789012345678`, `-123456789012345678`,
+		`999999999999999999`, `1000000000000000000`, `9223372036854775807`, `-9223372036854775808`,
+		`9223372036854775808`, `-9223372036854775809`, `01`, `-`, `1.0`, `1e2`, `-1E2`, `1.`, ` 42 `, `null`,
+	} {
+		var want int64
+		err := json.Unmarshal([]byte(in), &want)
+		s := New([]byte(in))
+		got := s.Int()
+		if ok := s.End(); ok != (err == nil) || ok && got != want {
+			t.Errorf("Int(%s) = %d, %v; encoding/json %d, %v", in, got, ok, want, err)
+		}
+	}
+}
+
+// TestKeyWordEdges puts each byte Key must stop at at every offset of the
+// eight-byte words it scans, in names of every length up to three words:
+// a name is read up to its quote, and one with an escape, a control byte
+// or a byte >= 0x80 fails.
+func TestKeyWordEdges(t *testing.T) {
+	for _, special := range []string{`\"`, `\n`, "\x01", "\x1f", "é", "\xff", "\x7f", "~", " "} {
+		for n := 0; n < 24; n++ {
+			for at := 0; at <= n; at++ {
+				name := strings.Repeat("a", at) + special + strings.Repeat("b", n-at)
+				s := New([]byte(`{"` + name + `" : 1}`))
+				s.Enter('{')
+				first := true
+				s.Next('}', &first)
+				got := s.Key()
+				wantOK := special == "\x7f" || special == "~" || special == " "
+				if s.OK() != wantOK || wantOK && string(got) != name {
+					t.Fatalf("Key of %q = %q, ok %v; want ok %v", name, got, s.OK(), wantOK)
+				}
+			}
+		}
+	}
+}
