@@ -29,11 +29,11 @@ func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
 		key := s.Key()
 		switch string(key) {
 		case "id":
-			w.ID = s.String(prevID)
+			setString(&s, &w.ID, prevID)
 		case "created":
-			w.Created = s.Int()
+			setInt(&s, &w.Created)
 		case "model":
-			w.Model = s.String(prevModel)
+			setString(&s, &w.Model, prevModel)
 		case "choices":
 			// encoding/json decodes a repeated array into the elements of
 			// the first: leave that to it.
@@ -71,6 +71,22 @@ func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
 		}
 	}
 	return s.End()
+}
+
+// setString reads a string into *dst, as reuse when its text equals reuse;
+// a null leaves *dst as it is, as encoding/json leaves a field it meets
+// null for, which matters when a key repeats.
+func setString(s *jsonscan.Scanner, dst *string, reuse string) {
+	if !s.Null() {
+		*dst = s.String(reuse)
+	}
+}
+
+// setInt reads an integer into *dst; a null leaves *dst as it is.
+func setInt[T int | int64](s *jsonscan.Scanner, dst *T) {
+	if !s.Null() {
+		*dst = T(s.Int())
+	}
 }
 
 var (
@@ -124,9 +140,9 @@ func decodeChoicesFast(s *jsonscan.Scanner, w *chatChunk) bool {
 			key := s.Key()
 			switch string(key) {
 			case "index":
-				c.Index = int(s.Int())
+				setInt(s, &c.Index)
 			case "finish_reason":
-				c.FinishReason = s.String("")
+				setString(s, &c.FinishReason, "stop")
 			case "logprobs":
 				if !s.Null() {
 					return false
@@ -158,9 +174,9 @@ func decodeDeltaFast(s *jsonscan.Scanner, d *chunkDelta) bool {
 		key := s.Key()
 		switch string(key) {
 		case "role":
-			d.Role = s.String("")
+			setString(s, &d.Role, string(llmgate.RoleAssistant))
 		case "content":
-			d.Content = s.String("")
+			setString(s, &d.Content, "")
 		case "tool_calls":
 			if !s.Null() {
 				return false
