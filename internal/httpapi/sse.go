@@ -65,9 +65,9 @@ func (e *eventWriter) Flush() {
 // firstOutput flushes the events written so far once ch, just written,
 // carries the stream's first model output: text or a tool call. The time to
 // the first token is what a streaming client feels, so that event does not
-// wait behind the chunks that arrived with it; a provider's first chunks
-// often arrive together, while the gateway was still choosing a deployment.
-// Later events wait for the next read (see Flush).
+// wait while the chunks that arrived with it are decoded and written: a
+// provider's first chunks often arrive together, before the gateway has
+// read the first. Later events wait for the next read (see Flush).
 func (e *eventWriter) firstOutput(ch *llmgate.ChatChunk) {
 	if e.output {
 		return

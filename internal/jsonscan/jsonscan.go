@@ -506,7 +506,7 @@ func (s *Scanner) Int() int64 {
 		s.failed = true
 		return 0
 	}
-	if v, ok := smallInt(s.b[start:end]); ok {
+	if v, ok := smallInt(s.b[start:end]); ok && v == int64(int(v)) {
 		return v
 	}
 	v, err := strconv.ParseInt(string(s.b[start:end]), 10, 64)

@@ -76,9 +76,8 @@ const (
 // Anthropic's message_stop) before the body ended. It reads the rest of the
 // body, normally just the terminating chunk, so that the HTTP transport can
 // give the connection to the next request, and then releases it. Closing a
-// body before its end costs the connection, and the next request a new one:
-// a dial, and at c=1 most of the gap in time to first token (see
-// docs/benchmarks.md). A provider that sends more than finishLimit bytes
+// body before its end costs the connection, and the next request a dial. A
+// provider that sends more than finishLimit bytes
 // after the end, or leaves the body open longer than finishWait, loses the
 // connection instead. Like every read, the first flushes the events already
 // written for the client, so none waits for this one.
