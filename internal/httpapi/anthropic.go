@@ -453,7 +453,7 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *ll
 						return
 					}
 				}
-				if err := sse.event("content_block_delta", &anBlockDelta{Delta: anTextDelta{Text: d.Content, Type: "text_delta"}, Index: block, Type: "content_block_delta"}); err != nil {
+				if err := sse.anTextDelta(block, d.Content); err != nil {
 					return
 				}
 			}
@@ -494,6 +494,8 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *ll
 // text, the event sent once per chunk. A struct rather than the maps the
 // other events use saves two maps per chunk; its fields are in the order
 // encoding/json writes a map's keys (sorted), so the bytes are the same.
+// eventWriter.anTextDelta writes it by hand; the struct remains its
+// reference in the tests.
 type anBlockDelta struct {
 	Delta anTextDelta `json:"delta"`
 	Index int         `json:"index"`

@@ -153,6 +153,20 @@ func (e *eventWriter) delta(ev *deltaEvent) error {
 	return e.send(b)
 }
 
+// anTextDelta writes the Anthropic surface's content_block_delta event for
+// text, by hand: byte for byte what event writes for an anBlockDelta, one
+// event per token without encoding/json's reflection.
+func (e *eventWriter) anTextDelta(index int, text string) error {
+	e.start()
+	b := append(e.scratch[:0], "event: content_block_delta\ndata: {\"delta\":{\"text\":"...)
+	b = jsonappend.String(b, text)
+	b = append(b, `,"type":"text_delta"},"index":`...)
+	b = strconv.AppendInt(b, int64(index), 10)
+	b = append(b, `,"type":"content_block_delta"}`+"\n\n"...)
+	e.scratch = b
+	return e.send(b)
+}
+
 // oaChunk writes one chat.completion.chunk event of the OpenAI surface, by
 // hand, byte for byte what data(r) writes.
 func (e *eventWriter) oaChunk(r *oaChatResponse) error {

@@ -122,3 +122,60 @@ func TestFirstOutputIsNotHeldBack(t *testing.T) {
 		})
 	}
 }
+
+// TestAnTextDeltaMatchesEncodingJSON checks that the hand-written
+// content_block_delta event is byte for byte what encoding/json writes for
+// an anBlockDelta.
+func TestAnTextDeltaMatchesEncodingJSON(t *testing.T) {
+	for i, text := range []string{"", "Hello", " world", "a\"b\\c\n\t\u0001", "<b>&amp;</b>", "é 人間 \u2028\u2029", "bad \xff utf8", "🙂"} {
+		for _, index := range []int{0, 1, i * 13} {
+			checkAnTextDelta(t, index, text)
+		}
+	}
+}
+
+// FuzzAnTextDelta compares the hand-written content_block_delta event with
+// encoding/json's for any index and text.
+func FuzzAnTextDelta(f *testing.F) {
+	f.Add(0, "Hello")
+	f.Add(-3, "\xff<\u2028\"")
+	f.Fuzz(checkAnTextDelta)
+}
+
+func checkAnTextDelta(t *testing.T, index int, text string) {
+	hand, json := httptest.NewRecorder(), httptest.NewRecorder()
+	if err := newEventWriter(hand).anTextDelta(index, text); err != nil {
+		t.Fatal(err)
+	}
+	if err := newEventWriter(json).event("content_block_delta", &anBlockDelta{Delta: anTextDelta{Text: text, Type: "text_delta"}, Index: index, Type: "content_block_delta"}); err != nil {
+		t.Fatal(err)
+	}
+	if hand.Body.String() != json.Body.String() {
+		t.Fatalf("index %d text %q:\nhand %q\njson %q", index, text, hand.Body.String(), json.Body.String())
+	}
+}
+
+// BenchmarkAnTextDelta writes one token's content_block_delta event, by
+// hand and with encoding/json.
+func BenchmarkAnTextDelta(b *testing.B) {
+	w := newEventWriter(discardWriter{h: http.Header{}})
+	b.Run("hand", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w.anTextDelta(0, " token")
+		}
+	})
+	b.Run("encoding_json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w.event("content_block_delta", &anBlockDelta{Delta: anTextDelta{Text: " token", Type: "text_delta"}, Index: 0, Type: "content_block_delta"})
+		}
+	})
+}
+
+// discardWriter is a ResponseWriter that keeps nothing.
+type discardWriter struct{ h http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.h }
+func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardWriter) WriteHeader(int)             {}
