@@ -20,7 +20,8 @@ import (
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/ledger/buckets"
 	"github.com/llmgate/llmgate/internal/ledger/schema"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // also registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -92,7 +93,7 @@ func open(path string, upTo int) (*Store, error) {
 		db.SetMaxIdleConns(4)
 	}
 	s := &Store{db: db}
-	if err := s.migrate(context.Background(), upTo); err != nil {
+	if err := s.migrateWhenFree(context.Background(), upTo); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
@@ -109,6 +110,33 @@ func (s *Store) Close() error {
 
 // loadMigrations reads the embedded migrations, ordered by version.
 func loadMigrations() ([]schema.Migration, error) { return schema.Load(migrations, "migrations") }
+
+// openWait bounds how long open retries a migration that found the
+// database locked: busy_timeout's ten seconds.
+const openWait = 10 * time.Second
+
+// migrateWhenFree runs migrate, and runs it again while it fails because
+// another connection holds the database. busy_timeout waits for most
+// locks, but SQLite refuses at once, rather than risk a deadlock, some of
+// the lock changes that turning a new file to WAL makes: several processes
+// opening a new ledger together can meet them (TestConcurrentOpen did,
+// a few times in a hundred on a busy machine).
+func (s *Store) migrateWhenFree(ctx context.Context, upTo int) error {
+	deadline := time.Now().Add(openWait)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := s.migrate(ctx, upTo)
+		if !isBusy(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY, of any extended kind.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
 
 // migrate applies, in one transaction, the migrations up to version upTo
 // that schema_migrations does not list. The transaction takes the write
