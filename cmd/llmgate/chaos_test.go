@@ -113,6 +113,9 @@ routing:
 	}
 	close(work)
 	wg.Wait()
+	// A connection the client dialled but never used is new to the server,
+	// whose Shutdown waits five seconds before closing such a one.
+	client.CloseIdleConnections()
 	return g, statuses, time.Since(start)
 }
 

@@ -24,7 +24,9 @@ import (
 //   - If the code is not Retryable (llmgate.EContentFiltered,
 //     llmgate.EInvalidRequest, …), the error is final.
 //   - Otherwise, if attempts remain (Options.MaxAttempts, counting every
-//     attempt) and the group's retry budget has a token, Do picks again: a
+//     attempt) and the group's retry budget has a token, or the failed
+//     deployment's breaker is open (no new request goes to it, so moving
+//     this one cannot multiply its load), Do picks again: a
 //     healthy member this request has not tried, in the group and then in
 //     its fallback groups in order (route.Fallbacks, when non-nil, replaces
 //     the group's); once all were tried, a healthy member of a deployment
@@ -169,6 +171,12 @@ func (r *Router) Do(ctx context.Context, route Route, try func(ctx context.Conte
 			}
 		case !code.Retryable():
 			return err
+		case d.open.Load():
+			// d's breaker is open, opened by this failure or found so: no
+			// new request goes to d, so moving this one elsewhere cannot
+			// multiply the load on it, and needs no budget. Otherwise the
+			// requests in flight to a region that just died, which can
+			// outnumber a fresh budget, would fail rather than fail over.
 		case !primary.budget.withdraw(now):
 			return err
 		}

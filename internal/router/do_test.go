@@ -203,6 +203,40 @@ func TestRetryBudget(t *testing.T) {
 	}
 }
 
+// TestFailoverFromAnOpenBreakerNeedsNoBudget: with no retry budget at all,
+// a request whose failure opened its deployment's breaker still moves to
+// another deployment, since no new request goes to the failed one; a
+// failure that leaves the breaker closed is not retried.
+func TestFailoverFromAnOpenBreakerNeedsNoBudget(t *testing.T) {
+	tests := []struct {
+		name      string
+		threshold int
+		want      []string
+		wantErr   bool
+	}{
+		{"the failure opens the breaker", 1, []string{"dead", "live"}, false},
+		{"the breaker stays closed", 2, []string{"dead"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := group("g", Priority, deps("dead", "live")...)
+			g.Members[1].Priority = 1 // dead first, while it takes requests
+			e := newEnv(t, []*Group{g}, Options{
+				FailureThreshold: tt.threshold, BudgetRatio: -1, MinRetriesPerSecond: -1,
+			})
+			tried, err := e.do("g", func(m *Member, _ AttemptInfo) error {
+				if m.Deployment.Name == "dead" {
+					return fail(llmgate.EUpstreamError)
+				}
+				return nil
+			})
+			if !slices.Equal(tried, tt.want) || (err != nil) != tt.wantErr {
+				t.Errorf("tried %v, err %v; want %v, error %v", tried, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
 func TestFallbacks(t *testing.T) {
 	groups := func() []*Group {
 		primary := group("primary", RoundRobin, deps("p")...)
