@@ -377,7 +377,6 @@ func TestRequestPathAllocations(t *testing.T) {
 // and then, so single calls may count more; a call in which neither happened
 // counts exactly the request path's own allocations, with or without -race.
 func fewestAllocs(runs int, f func()) uint64 {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	var before, after runtime.MemStats
 	fewest := uint64(math.MaxUint64)
 	for range runs {

@@ -83,14 +83,7 @@ const (
 // written for the client, so none waits for this one.
 func (b *Body) Finish() error {
 	t := time.AfterFunc(finishWait, func() { b.Release() })
-	buf := make([]byte, 512)
-	for n := 0; n < finishLimit; {
-		k, err := b.Read(buf)
-		n += k
-		if err != nil {
-			break
-		}
-	}
+	io.CopyN(io.Discard, b, finishLimit) // its end, error or limit is Release's to handle
 	t.Stop()
 	return b.Release()
 }
