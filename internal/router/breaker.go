@@ -29,9 +29,12 @@ func (d *Deployment) cooling(now int64) bool {
 
 // acquire reserves d for one attempt. It fails when the breaker is open, or
 // half-open with a probe in flight, or (unless cooled is true) a cooldown is
-// running. probe reports that the attempt is the half-open probe; whoever
-// holds it must end it with succeed, fail or neutral.
-func (d *Deployment) acquire(now int64, cooled bool) (ok, probe bool) {
+// running, or threshold (positive) consecutive faults are counted but the
+// breaker is not yet marked open: fail counts a fault before it opens the
+// breaker, and no attempt may start in between. probe reports that the
+// attempt is the half-open probe; whoever holds it must end it with succeed,
+// fail or neutral.
+func (d *Deployment) acquire(now int64, cooled bool, threshold int) (ok, probe bool) {
 	if d.open.Load() {
 		if now < d.openUntil.Load() || !d.probing.CompareAndSwap(false, true) {
 			return false, false
@@ -44,6 +47,9 @@ func (d *Deployment) acquire(now int64, cooled bool) (ok, probe bool) {
 		return true, true
 	}
 	if !cooled && now < d.coolUntil.Load() {
+		return false, false
+	}
+	if threshold > 0 && d.failures.Load() >= int64(threshold) {
 		return false, false
 	}
 	return true, false

@@ -151,3 +151,24 @@ func TestNoHealthyWrapsLastError(t *testing.T) {
 		t.Errorf("tried %v err %v, want no_healthy_deployment wrapping the upstream error, RetryAfter 1m", tried, err)
 	}
 }
+
+// TestNoAttemptBeforeTheBreakerOpens covers the moment between fail counting
+// the threshold-th fault and marking the breaker open: a request that picks
+// the deployment then must not be sent to it.
+func TestNoAttemptBeforeTheBreakerOpens(t *testing.T) {
+	for _, tt := range []struct {
+		threshold int
+		sent      bool
+	}{
+		{threshold: 3, sent: false},
+		{threshold: -1, sent: true}, // breaker disabled: the count means nothing
+	} {
+		a := &Deployment{Name: "a"}
+		e := newEnv(t, []*Group{group("solo", RoundRobin, a)}, Options{MaxAttempts: 1, FailureThreshold: tt.threshold})
+		a.failures.Store(3) // fail has counted the third fault and not yet opened
+		tried, err := e.do("solo", func(*Member, AttemptInfo) error { return nil })
+		if sent := len(tried) == 1 && err == nil; sent != tt.sent {
+			t.Errorf("threshold %d: tried %v, err %v; want sent = %v", tt.threshold, tried, err, tt.sent)
+		}
+	}
+}

@@ -109,10 +109,17 @@ func TestChaos(t *testing.T) {
 				t.Errorf("east was hardly tried: %d attempts, %d failed", east.attempts, east.failed)
 			}
 			if tt.east.failRate == 1 {
-				// After its breaker opens, a dead region sees only the
-				// half-open probes, one per cooldown at most.
-				if bound := 5 + int(elapsed/(30*time.Second)); east.attempts > bound {
-					t.Errorf("dead region got %d attempts, want at most %d", east.attempts, bound)
+				// A dead region sees the faults that open its breaker, the
+				// attempts other workers had started by then, and after that
+				// only the half-open probes (each failed one doubles the
+				// 30 s cooldown).
+				probes := 0
+				for at, cooldown := 30*time.Second, 30*time.Second; at <= elapsed; at += cooldown {
+					probes++
+					cooldown *= 2
+				}
+				if bound := 5 + tt.workers - 1 + probes; east.attempts > bound {
+					t.Errorf("dead region got %d attempts, want at most %d (%d probes)", east.attempts, bound, probes)
 				}
 				if s := e.state(t, "east"); s.State == StateHealthy {
 					t.Errorf("dead region reported %+v", s)

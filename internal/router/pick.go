@@ -121,11 +121,12 @@ func (p *pool) pick(r *Router, now int64, f filter) (m *Member, probe bool) {
 			i = p.choose(r, mask)
 		}
 		m := p.members[i]
-		if ok, probe := m.Deployment.acquire(now, f.cooled); ok {
+		if ok, probe := m.Deployment.acquire(now, f.cooled, r.opts.FailureThreshold); ok {
 			m.Deployment.inFlight.Add(1)
 			return m, probe
 		}
-		// Another request took the half-open probe since eligible looked.
+		// Another request took the half-open probe, or counted the fault
+		// that opens the breaker, since eligible looked.
 		mask &^= 1 << i
 	}
 	return nil, false
