@@ -28,8 +28,10 @@ const (
 	minMessageBytes = 16
 )
 
-// streamBufferSize is the read buffer of a stream.
-const streamBufferSize = 16 << 10
+// streamBufferSize is the read buffer of a stream. It lives as long as the
+// stream, on top of net/http's 4 KiB buffer of the connection; a message is
+// read through it whatever its length, and most are under a kilobyte.
+const streamBufferSize = 4 << 10
 
 // stream is a llmgate.ChatStream over the binary event stream of a
 // ConverseStream answer. It decodes one message per step as the caller asks

@@ -20,8 +20,11 @@ import (
 const DefaultMaxLineBytes = 4 << 20
 
 // streamBufferSize is the read buffer of a stream; longer lines are
-// assembled in a separate buffer up to the line limit.
-const streamBufferSize = 16 << 10
+// assembled in a separate buffer up to the line limit. It lives as long as
+// the stream, on top of net/http's 4 KiB buffer of the connection, so it
+// holds a line rather than a burst; a chunk, with its usage metadata, is
+// up to a few kilobytes.
+const streamBufferSize = 4 << 10
 
 // Stream is a llmgate.ChatStream over the server-sent events of
 // streamGenerateContent?alt=sse, where each event is a whole
