@@ -248,19 +248,14 @@ func (a *attempts) add(at attempt) {
 
 func (a *attempts) last() *attempt { return &a.list[len(a.list)-1] }
 
-// base returns a ledger record with what every row of the request shares.
-func base(ctx context.Context, op llmgate.Operation, provider, model string, start time.Time) llmgate.Record {
+// setBase fills rec, a zero record, with what every ledger row of the
+// request shares. It fills rather than returns, so that no Record-sized
+// temporary sits in ChatStream's frame (see run).
+func setBase(rec *llmgate.Record, ctx context.Context, op llmgate.Operation, provider, model string, start time.Time) {
 	c := llmgate.CallerFrom(ctx)
-	return llmgate.Record{
-		Time:          start,
-		CorrelationID: c.CorrelationID,
-		UserID:        c.UserID,
-		ClientID:      c.ClientID,
-		Operation:     op,
-		API:           c.API,
-		Provider:      provider,
-		Model:         model,
-	}
+	rec.Time = start
+	rec.CorrelationID, rec.UserID, rec.ClientID, rec.API = c.CorrelationID, c.UserID, c.ClientID, c.API
+	rec.Operation, rec.Provider, rec.Model = op, provider, model
 }
 
 // record writes one row per attempt; the last is final and carries usage,
@@ -344,16 +339,29 @@ func route(group string, fallbacks []string, t llmgate.Timeouts, stream bool) ro
 // run is what every operation shares: find the group that serves
 // provider/model, have the router try its members, and record the request
 // in the ledger if it fails. On success the caller records it, with usage.
-func (s *Service) run(ctx context.Context, snap *snapshot, rec llmgate.Record, kind llmgate.ModelKind, fallbacks []string, t llmgate.Timeouts, stream bool,
+//
+// rec is a pointer, and the failure is recorded by a function of its own, so
+// that no copy of a Record sits in run's frame or its caller's: a stream's
+// handler runs this chain, down through net/http's Transport, on the
+// stack it then keeps for the stream's whole life, and a stack that needs
+// more than 8 KiB doubles.
+func (s *Service) run(ctx context.Context, snap *snapshot, rec *llmgate.Record, kind llmgate.ModelKind, fallbacks []string, t llmgate.Timeouts, stream bool,
 	as *attempts, try func(ctx context.Context, m *router.Member, a router.AttemptInfo) error) error {
 	group, err := snap.group(rec.Provider, rec.Model, kind)
 	if err == nil {
 		err = s.call(ctx, snap, route(group, fallbacks, t, stream), kind, as, try)
 	}
 	if err != nil {
-		s.record(rec, as, err, llmgate.Usage{}, nil)
+		s.recordFailure(rec, as, err)
 	}
 	return err
+}
+
+// recordFailure records a request that failed with err.
+//
+//go:noinline
+func (s *Service) recordFailure(rec *llmgate.Record, as *attempts, err error) {
+	s.record(*rec, as, err, llmgate.Usage{}, nil)
 }
 
 func unsupported(m *router.Member, what string) error {
@@ -367,11 +375,12 @@ func served(as *attempts) llmgate.Served {
 
 // Chat sends a chat request to a deployment of its model's group.
 func (s *Service) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.ChatResponse, error) {
-	rec := base(ctx, llmgate.OpChat, req.Provider, req.Model, time.Now())
+	var rec llmgate.Record
+	setBase(&rec, ctx, llmgate.OpChat, req.Provider, req.Model, time.Now())
 	snap := s.snap.Load()
 	var as attempts
 	var resp *llmgate.ChatResponse
-	err := s.run(ctx, snap, rec, llmgate.KindChat, req.Fallbacks, req.Timeouts, false, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
+	err := s.run(ctx, snap, &rec, llmgate.KindChat, req.Fallbacks, req.Timeouts, false, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
 		c, ok := m.Deployment.Target.(llmgate.Chatter)
 		if !ok {
 			return unsupported(m, "chat")
@@ -405,11 +414,12 @@ func memberChat(req *llmgate.ChatRequest, m *router.Member) *llmgate.ChatRequest
 
 // Embed sends an embedding request to a deployment of its model's group.
 func (s *Service) Embed(ctx context.Context, req *llmgate.EmbeddingRequest) (*llmgate.EmbeddingResponse, error) {
-	rec := base(ctx, llmgate.OpEmbedding, req.Provider, req.Model, time.Now())
+	var rec llmgate.Record
+	setBase(&rec, ctx, llmgate.OpEmbedding, req.Provider, req.Model, time.Now())
 	snap := s.snap.Load()
 	var as attempts
 	var resp *llmgate.EmbeddingResponse
-	err := s.run(ctx, snap, rec, llmgate.KindEmbedding, nil, llmgate.Timeouts{}, false, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
+	err := s.run(ctx, snap, &rec, llmgate.KindEmbedding, nil, llmgate.Timeouts{}, false, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
 		e, ok := m.Deployment.Target.(llmgate.Embedder)
 		if !ok {
 			return unsupported(m, "embeddings")
@@ -435,11 +445,12 @@ func (s *Service) Embed(ctx context.Context, req *llmgate.EmbeddingRequest) (*ll
 
 // GenerateImage sends an image request to a deployment of its model's group.
 func (s *Service) GenerateImage(ctx context.Context, req *llmgate.ImageRequest) (*llmgate.ImageResponse, error) {
-	rec := base(ctx, llmgate.OpImage, req.Provider, req.Model, time.Now())
+	var rec llmgate.Record
+	setBase(&rec, ctx, llmgate.OpImage, req.Provider, req.Model, time.Now())
 	snap := s.snap.Load()
 	var as attempts
 	var resp *llmgate.ImageResponse
-	err := s.run(ctx, snap, rec, llmgate.KindImage, nil, llmgate.Timeouts{}, false, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
+	err := s.run(ctx, snap, &rec, llmgate.KindImage, nil, llmgate.Timeouts{}, false, &as, func(ctx context.Context, m *router.Member, _ router.AttemptInfo) error {
 		g, ok := m.Deployment.Target.(llmgate.ImageGenerator)
 		if !ok {
 			return unsupported(m, "image generation")

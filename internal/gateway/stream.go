@@ -19,11 +19,11 @@ var errFirstChunkTimeout = errors.New("no first chunk in time")
 // stream sets Served on its first chunk and Cost on the chunk with usage, and
 // writes the ledger rows when it ends, fails or is closed early.
 func (s *Service) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llmgate.ChatStream, error) {
-	rec := base(ctx, llmgate.OpChat, req.Provider, req.Model, time.Now())
-	rec.Stream = true
 	snap := s.snap.Load()
-	ms := &meteredStream{s: s, rec: rec, snap: snap, req: req}
-	err := s.run(ctx, snap, rec, llmgate.KindChat, req.Fallbacks, req.Timeouts, true, &ms.as, func(ctx context.Context, m *router.Member, a router.AttemptInfo) error {
+	ms := &meteredStream{s: s, snap: snap, req: req}
+	setBase(&ms.rec, ctx, llmgate.OpChat, req.Provider, req.Model, time.Now())
+	ms.rec.Stream = true
+	err := s.run(ctx, snap, &ms.rec, llmgate.KindChat, req.Fallbacks, req.Timeouts, true, &ms.as, func(ctx context.Context, m *router.Member, a router.AttemptInfo) error {
 		cs, ok := m.Deployment.Target.(llmgate.ChatStreamer)
 		if !ok {
 			return unsupported(m, "streaming")

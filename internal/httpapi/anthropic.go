@@ -365,7 +365,16 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := anResponse{ID: resp.ID, Type: "message", Role: "assistant", Model: body.Model, Content: []anOutBlock{}, Usage: anUsageOf(&resp.Usage)}
+	servedHeaders(w.Header(), &resp.Served, resp.Cost)
+	writeJSON(w, http.StatusOK, anResponseOf(resp, body.Model))
+}
+
+// anResponseOf is the Anthropic answer to a chat, model as the client named
+// it. It is a function of its own to keep its temporaries out of
+// anthropicMessages' frame, which a stream keeps on its handler's stack
+// (see mux.route).
+func anResponseOf(resp *llmgate.ChatResponse, model string) *anResponse {
+	out := &anResponse{ID: resp.ID, Type: "message", Role: "assistant", Model: model, Content: []anOutBlock{}, Usage: anUsageOf(&resp.Usage)}
 	if len(resp.Choices) > 0 {
 		c := &resp.Choices[0]
 		if text := c.Message.Text(); text != "" {
@@ -377,8 +386,7 @@ func (s *Server) anthropicMessages(w http.ResponseWriter, r *http.Request) {
 		sr := stopReason(c.FinishReason)
 		out.StopReason = &sr
 	}
-	servedHeaders(w.Header(), &resp.Served, resp.Cost)
-	writeJSON(w, http.StatusOK, &out)
+	return out
 }
 
 // anthropicStream answers Anthropic's event sequence: message_start, then

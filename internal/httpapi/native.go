@@ -187,6 +187,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	served(w.Header(), &resp.Served)
+	writeChatResponse(w, chatResponseOf(resp))
+}
+
+// chatResponseOf is the native answer to a chat. It is a function of its
+// own to keep its temporaries out of chat's frame, which a stream keeps on
+// its handler's stack (see mux.route).
+func chatResponseOf(resp *llmgate.ChatResponse) *chatResponse {
 	out := &chatResponse{
 		ID:           resp.ID,
 		Provider:     resp.Provider,
@@ -217,8 +225,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Messages[i] = om
 	}
-	served(w.Header(), &resp.Served)
-	writeChatResponse(w, out)
+	return out
 }
 
 func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
@@ -361,9 +368,7 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, req *llmgate
 			break
 		}
 		if err != nil {
-			e := llmgate.AsError(err)
-			infoOf(r).code = e.Code
-			sse.event("error", &errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, CorrelationID: infoOf(r).caller.CorrelationID, Provider: e.Provider}})
+			streamError(sse, r, err)
 			return
 		}
 		if ch.Served != nil {
@@ -394,11 +399,27 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, req *llmgate
 		}
 		sse.firstOutput(ch)
 	}
-	done := doneEvent{ID: id, Provider: sv.Provider, Model: sv.Model, Deployment: sv.Deployment, Attempts: sv.Attempts, FinishReason: string(finish), Cost: costOf(c)}
+	sse.event("done", doneEventOf(id, &sv, finish, u, c))
+}
+
+// streamError ends a native stream with an error event.
+func streamError(sse *eventWriter, r *http.Request, err error) {
+	e := llmgate.AsError(err)
+	infoOf(r).code = e.Code
+	sse.event("error", &errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, CorrelationID: infoOf(r).caller.CorrelationID, Provider: e.Provider}})
+}
+
+// doneEventOf is a native stream's last event. Like streamError, it is a
+// function of its own to keep its temporaries out of chatStream's frame,
+// which stays on the handler's stack for the stream's whole life.
+//
+//go:noinline
+func doneEventOf(id string, sv *llmgate.Served, finish llmgate.FinishReason, u *llmgate.Usage, c *llmgate.Cost) *doneEvent {
+	done := &doneEvent{ID: id, Provider: sv.Provider, Model: sv.Model, Deployment: sv.Deployment, Attempts: sv.Attempts, FinishReason: string(finish), Cost: costOf(c)}
 	if u != nil {
 		done.Usage = usageOf(*u)
 	}
-	sse.event("done", &done)
+	return done
 }
 
 type delta struct {

@@ -374,8 +374,17 @@ func (s *Server) openAIChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := oaChatResponse{
-		ID: resp.ID, Object: "chat.completion", Created: unixOr(resp.Created, s.Now()), Model: body.Model,
+	servedHeaders(w.Header(), &resp.Served, resp.Cost)
+	writeOAChatResponse(w, oaChatResponseOf(resp, body.Model, s.Now()))
+}
+
+// oaChatResponseOf is the OpenAI answer to a chat, model as the client named
+// it. It is a function of its own to keep its temporaries out of
+// openAIChat's frame, which a stream keeps on its handler's stack (see
+// mux.route).
+func oaChatResponseOf(resp *llmgate.ChatResponse, model string, now time.Time) *oaChatResponse {
+	out := &oaChatResponse{
+		ID: resp.ID, Object: "chat.completion", Created: unixOr(resp.Created, now), Model: model,
 		Choices: make([]oaChoice, len(resp.Choices)), Usage: oaUsageOf(&resp.Usage), SystemFingerprint: resp.SystemFingerprint,
 	}
 	// What the choices point to, allocated together.
@@ -397,8 +406,7 @@ func (s *Server) openAIChat(w http.ResponseWriter, r *http.Request) {
 		p.finish = string(c.FinishReason)
 		out.Choices[i] = oaChoice{Index: c.Index, Message: m, Logprobs: rawOrNull(c.Logprobs), FinishReason: &p.finish}
 	}
-	servedHeaders(w.Header(), &resp.Served, resp.Cost)
-	writeOAChatResponse(w, &out)
+	return out
 }
 
 func unixOr(t, now time.Time) int64 {

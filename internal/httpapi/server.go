@@ -164,6 +164,20 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(ctx, r, rec, info, start)
 	}()
 
+	rt := m.route(rec, r, info)
+	if rt == nil {
+		return
+	}
+	rt.handler(rec, r)
+}
+
+// route finds r's route and fills in info's API and caller. It answers the
+// request itself, and returns nil, when no route or caller is found, or a
+// prefix route served it. Keeping these paths out of ServeHTTP keeps its
+// frame small: a stream's handler keeps ServeHTTP's frame on its stack for
+// the stream's whole life, and a stack that needs more than 8 KiB doubles.
+func (m *mux) route(rec *recorder, r *http.Request, info *reqInfo) *route {
+	s := m.s
 	methods := m.table[r.URL.Path]
 	if methods == nil {
 		for _, p := range m.prefixes {
@@ -172,7 +186,7 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				info.caller = optionalCaller(r, p.api)
 				rec.Header().Set(headerCorrelationID, info.caller.CorrelationID)
 				p.handler(rec, r)
-				return
+				return nil
 			}
 		}
 		switch {
@@ -182,7 +196,7 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			info.api = "anthropic"
 		}
 		s.writeError(rec, r, llmgate.Errorf(llmgate.ENotFound, "no endpoint at %s", r.URL.Path))
-		return
+		return nil
 	}
 	rt := methods[r.Method]
 	if rt == nil {
@@ -198,7 +212,7 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.writeError(rec, r, llmgate.Errorf(llmgate.EMethodNotAllowed, "%s does not accept %s", r.URL.Path, r.Method))
-		return
+		return nil
 	}
 	info.api = rt.api
 	if rt.api != "" && !rt.native {
@@ -211,10 +225,10 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Header().Set(headerCorrelationID, c.CorrelationID)
 		if err != nil {
 			s.reject(rec, r, err)
-			return
+			return nil
 		}
 	}
-	rt.handler(rec, r)
+	return rt
 }
 
 // reqInfo collects what the request log line reports; handlers fill it in.
