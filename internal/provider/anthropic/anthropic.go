@@ -10,6 +10,7 @@
 package anthropic
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -206,7 +207,7 @@ func (c *Client) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llmg
 // send posts body and returns a successful response with its body unread;
 // an error status becomes an *llmgate.Error.
 func (c *Client) send(ctx context.Context, body []byte, accept string) (*http.Response, error) {
-	req, err := transport.NewRequest(ctx, c.endpoint, body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, c.fail(&llmgate.Error{Code: llmgate.EInternal, Message: "the provider's address is invalid", Err: transport.StripURL(err)})
 	}

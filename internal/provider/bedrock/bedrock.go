@@ -9,6 +9,7 @@
 package bedrock
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -285,7 +286,7 @@ func (c *Client) send(ctx context.Context, model, op, accept string, body []byte
 	u := *c.base
 	u.Path = c.base.Path + "/model/" + id + "/" + op
 	u.RawPath = c.base.EscapedPath() + "/model/" + escapeSegment(id) + "/" + op
-	req, err := transport.NewRequest(ctx, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, &llmgate.Error{Code: llmgate.EInternal, Provider: c.name, Message: "the provider's address is invalid", Err: transport.StripURL(err)}
 	}

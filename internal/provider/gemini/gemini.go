@@ -7,6 +7,7 @@
 package gemini
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -225,7 +226,7 @@ func (c *Client) do(ctx context.Context, endpoint string, body []byte) ([]byte, 
 // send posts body and returns a successful response with its body unread,
 // and the time until its headers; an error status becomes an *llmgate.Error.
 func (c *Client) send(ctx context.Context, endpoint string, body []byte, accept string) (*http.Response, time.Duration, error) {
-	req, err := transport.NewRequest(ctx, endpoint, body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, 0, c.fail(&llmgate.Error{Code: llmgate.EInternal, Message: "the provider's address is invalid", Err: transport.StripURL(err)})
 	}

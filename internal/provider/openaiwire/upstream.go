@@ -163,7 +163,7 @@ func call[T any](ctx context.Context, u *Upstream, ep Endpoint, body []byte, dec
 // and the time until its headers; an error status becomes an *llmgate.Error.
 // accept is the value of the Accept header, jsonValue or sseValue.
 func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, accept []string) (*http.Response, time.Duration, error) {
-	req, err := transport.NewRequest(ctx, ep.URL, body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
 		return nil, 0, u.fail(&llmgate.Error{Code: llmgate.EInternal, Provider: u.Provider, Message: "the provider's address is invalid", Err: transport.StripURL(err)})
 	}

@@ -154,11 +154,7 @@ func StatusErrorCode(status int) llmgate.ErrorCode {
 // like any other. It also skips the per-request copies http.Client makes to
 // be able to redirect. A client with a cookie jar or a Timeout, which only
 // http.Client enforces, is used through c.Do.
-//
-// A request made by NewRequest cannot be replayed after Do returns: its
-// body's bytes are let go of.
 func Do(c *http.Client, req *http.Request) (*http.Response, error) {
-	defer releaseBody(req)
 	if c != nil && (c.Jar != nil || c.Timeout > 0) {
 		return c.Do(req)
 	}
