@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"runtime"
 	"strings"
 	"syscall"
@@ -439,6 +440,51 @@ func TestAnswersOwnTheirText(t *testing.T) {
 		want := strings.Repeat(fmt.Sprintf("answer %d ", i+1), 50)
 		if r.ID != fmt.Sprintf("c%d", i+1) || r.Choices[0].Message.Text() != want {
 			t.Errorf("answer %d changed after later answers: id %q, text %.40q", i+1, r.ID, r.Choices[0].Message.Text())
+		}
+	}
+}
+
+// bodyTypeTransport records the type of each request body it is given.
+type bodyTypeTransport struct {
+	cannedTransport
+	types *[]reflect.Type
+}
+
+func (b bodyTypeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	// io.NopCloser's types hold the reader in a field named Reader.
+	t := reflect.TypeOf(r.Body)
+	if v := reflect.ValueOf(r.Body); v.Kind() == reflect.Struct {
+		if f := v.FieldByName("Reader"); f.IsValid() && !f.IsNil() {
+			t = f.Elem().Type()
+		}
+	}
+	*b.types = append(*b.types, t)
+	return b.cannedTransport.RoundTrip(r)
+}
+
+// TestRequestBodyIsInMemory guards one write per request: net/http's
+// Transport sends the headers in a write of their own before a body it does
+// not know to be in memory (a bytes.Reader, bytes.Buffer or strings.Reader,
+// which http.NewRequest wraps with io.NopCloser), and that costs every call
+// a syscall and a packet.
+func TestRequestBodyIsInMemory(t *testing.T) {
+	var types []reflect.Type
+	tr := bodyTypeTransport{cannedTransport{providertest.ReadFile(t, "chat_response_azure.json")}, &types}
+	u := &Upstream{Provider: "openai", HTTPClient: &http.Client{Transport: tr}, Secret: testKey}
+	ep := Endpoint{URL: "http://upstream.invalid/v1/chat/completions"}
+	if _, err := u.Chat(context.Background(), ep, chatReq(), ChatOptions{Model: "gpt-4o"}); err != nil {
+		t.Fatal(err)
+	}
+	// The answer is a chat fixture, whatever Embed makes of it: only the
+	// request matters here.
+	u.Embed(context.Background(), ep, &llmgate.EmbeddingRequest{Model: "e", Input: []string{"x"}}, "e")
+	want := reflect.TypeOf(bytes.NewReader(nil))
+	if len(types) != 2 {
+		t.Fatalf("%d requests sent, want 2", len(types))
+	}
+	for i, got := range types {
+		if got != want {
+			t.Errorf("request %d: body of type %v, want %v", i, got, want)
 		}
 	}
 }
