@@ -19,9 +19,10 @@ const maxEventBytes = 1 << 20
 
 // streamBufferSize is the read buffer of a stream; longer lines are
 // assembled in a separate buffer up to the limit. It lives as long as the
-// stream, on top of net/http's 4 KiB buffer of the connection, so it holds
-// a line rather than a burst: an event's data line is a few hundred bytes.
-const streamBufferSize = 1 << 10
+// stream, and it sets how many events of a burst leave in one write to the
+// client (see openaiwire's streamBufferSize): 4 KiB, as net/http's own
+// buffer under it.
+const streamBufferSize = 4 << 10
 
 // stream is a llmgate.ChatStream over the server-sent events of a streamed
 // Messages call. It reads the body as the caller asks for chunks, holding at

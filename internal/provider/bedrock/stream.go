@@ -28,9 +28,10 @@ const (
 	minMessageBytes = 16
 )
 
-// streamBufferSize is the read buffer of a stream. It lives as long as the
-// stream, on top of net/http's 4 KiB buffer of the connection; a message is
-// read through it whatever its length, and most are under a kilobyte.
+// streamBufferSize is the read buffer of a stream; a message is read
+// through it whatever its length. It lives as long as the stream, and it
+// sets how many messages of a burst leave in one write to the client (see
+// openaiwire's streamBufferSize): 4 KiB, as net/http's own buffer under it.
 const streamBufferSize = 4 << 10
 
 // stream is a llmgate.ChatStream over the binary event stream of a

@@ -21,9 +21,9 @@ const DefaultMaxLineBytes = 4 << 20
 
 // streamBufferSize is the read buffer of a stream; longer lines are
 // assembled in a separate buffer up to the line limit. It lives as long as
-// the stream, on top of net/http's 4 KiB buffer of the connection, so it
-// holds a line rather than a burst; a chunk, with its usage metadata, is
-// up to a few kilobytes.
+// the stream, and it sets how many chunks of a burst leave in one write to
+// the client (see openaiwire's streamBufferSize): 4 KiB, as net/http's own
+// buffer under it.
 const streamBufferSize = 4 << 10
 
 // Stream is a llmgate.ChatStream over the server-sent events of
