@@ -2,6 +2,7 @@ package llmgate
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -249,6 +250,33 @@ type ChatChunk struct {
 	Cost *Cost
 	// Served is set by the gateway on the first chunk it forwards.
 	Served *Served
+}
+
+// Clone returns a copy of c that shares no memory with it but its strings,
+// for a caller that keeps a chunk past the stream's next Recv.
+func (c *ChatChunk) Clone() *ChatChunk {
+	out := *c
+	if c.Deltas != nil {
+		out.Deltas = make([]ChoiceDelta, len(c.Deltas))
+		for i, d := range c.Deltas {
+			d.ToolCalls = slices.Clone(d.ToolCalls)
+			d.Logprobs = slices.Clone(d.Logprobs)
+			out.Deltas[i] = d
+		}
+	}
+	out.Usage = clonePtr(c.Usage)
+	out.Cost = clonePtr(c.Cost)
+	out.Served = clonePtr(c.Served)
+	return &out
+}
+
+// clonePtr returns a pointer to a copy of *p, or nil for nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // ChoiceDelta is the increment of one choice in a stream chunk.

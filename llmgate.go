@@ -27,6 +27,11 @@ type ChatStreamer interface {
 // after the last chunk. Close releases the upstream connection; it is safe to
 // call more than once and after io.EOF.
 //
+// A chunk belongs to the stream: the next Recv may reuse its memory, the
+// slices and pointers it holds included, so that a long answer does not
+// allocate a chunk per token. A caller that keeps any of it past the next
+// Recv copies it (ChatChunk.Clone); its strings stay valid.
+//
 // A stream whose Recv may wait, for the provider's connection or for a
 // timer, calls the function StreamFlush finds in its context first, if any.
 type ChatStream interface {

@@ -445,7 +445,9 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *ll
 			started = true
 		}
 		if ch.Usage != nil {
-			usage = ch.Usage
+			// A copy: the stream may reuse the chunk's memory.
+			u := *ch.Usage
+			usage = &u
 		}
 		for i := range ch.Deltas {
 			d := &ch.Deltas[i]

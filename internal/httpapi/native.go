@@ -379,7 +379,13 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, req *llmgate
 			id = ch.ID
 		}
 		if ch.Usage != nil {
-			u, c = ch.Usage, ch.Cost
+			// Copies: the stream may reuse the chunk's memory.
+			uv := *ch.Usage
+			u, c = &uv, nil
+			if ch.Cost != nil {
+				cv := *ch.Cost
+				c = &cv
+			}
 		}
 		for i := range ch.Deltas {
 			d := &ch.Deltas[i]

@@ -49,12 +49,22 @@ func (f *fakeBackend) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmg
 	}, nil
 }
 
+// sliceStream returns its chunks as a stream that reuses its memory would:
+// each in the same chunk, whose usage, cost, served and deltas the next Recv
+// overwrites with junk first (see llmgate.ChatStream). A handler that keeps
+// a chunk's memory past the next Recv answers the junk.
 type sliceStream struct {
 	chunks []*llmgate.ChatChunk
 	tail   error
 	closed bool
 	before func(i int)
 	n      int
+
+	cur    llmgate.ChatChunk
+	usage  llmgate.Usage
+	cost   llmgate.Cost
+	served llmgate.Served
+	deltas []llmgate.ChoiceDelta
 }
 
 func (s *sliceStream) Recv() (*llmgate.ChatChunk, error) {
@@ -62,6 +72,7 @@ func (s *sliceStream) Recv() (*llmgate.ChatChunk, error) {
 		s.before(s.n)
 	}
 	s.n++
+	s.poison()
 	if len(s.chunks) == 0 {
 		if s.tail != nil {
 			return nil, s.tail
@@ -70,7 +81,35 @@ func (s *sliceStream) Recv() (*llmgate.ChatChunk, error) {
 	}
 	c := s.chunks[0]
 	s.chunks = s.chunks[1:]
-	return c, nil
+	s.cur = *c
+	if c.Usage != nil {
+		s.usage = *c.Usage
+		s.cur.Usage = &s.usage
+	}
+	if c.Cost != nil {
+		s.cost = *c.Cost
+		s.cur.Cost = &s.cost
+	}
+	if c.Served != nil {
+		s.served = *c.Served
+		s.cur.Served = &s.served
+	}
+	if c.Deltas != nil {
+		s.deltas = append(s.deltas[:0], c.Deltas...)
+		s.cur.Deltas = s.deltas
+	}
+	return &s.cur, nil
+}
+
+// poison overwrites the memory of the chunk returned last.
+func (s *sliceStream) poison() {
+	s.cur = llmgate.ChatChunk{ID: "poisoned"}
+	s.usage = llmgate.Usage{PromptTokens: -1, CompletionTokens: -1, TotalTokens: -1}
+	s.cost = llmgate.Cost{Currency: "XXX", Total: -1}
+	s.served = llmgate.Served{Provider: "poisoned", Model: "poisoned", Deployment: "poisoned"}
+	for i := range s.deltas {
+		s.deltas[i] = llmgate.ChoiceDelta{Index: -1, Content: "poisoned", FinishReason: "poisoned"}
+	}
 }
 
 func (s *sliceStream) Close() error { s.closed = true; return nil }
@@ -401,6 +440,16 @@ func TestStreamEvents(t *testing.T) {
 			"event: done\ndata: {\"id\":\"c1\",\"provider\":\"mock\",\"model\":\"mock-chat\",\"deployment\":\"mock/local\",\"attempts\":1,\"finishReason\":\"stop\",\"usage\":{\"completionTokens\":2,\"promptTokens\":3,\"totalTokens\":5},\"cost\":{\"currency\":\"USD\",\"input\":0.0,\"output\":0.0,\"total\":0.000000000007}}\n\n"
 		if string(out) != want {
 			t.Errorf("stream\n%s\nwant\n%s", out, want)
+		}
+	})
+	// The usage arrives before the stream ends, and goes out in the
+	// message_delta event after it: the surface must have kept a copy.
+	t.Run("anthropic usage", func(t *testing.T) {
+		ts, _ := newTestServer(t, &fakeBackend{chunks: chunks})
+		_, out := do(t, ts, "POST", "/llm-gate/anthropic/v1/messages", `{"model":"mock/mock-chat","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, goodHeaders())
+		want := "event: message_delta\ndata: {\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"type\":\"message_delta\",\"usage\":{\"input_tokens\":3,\"output_tokens\":2,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0}}\n\n"
+		if !strings.Contains(string(out), want) {
+			t.Errorf("stream\n%s\nwant it to hold\n%s", out, want)
 		}
 	})
 	t.Run("cut mid-way", func(t *testing.T) {

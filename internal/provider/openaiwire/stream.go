@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/llmgate/llmgate"
@@ -94,6 +95,11 @@ type ChatStream struct {
 	events *sse.Reader
 	event  []byte // the name of the event being decoded
 	wire   chatChunk
+	// out is the chunk Recv returns, reused by the next (see
+	// llmgate.ChatStream), and deltas the memory of its Deltas when a
+	// chunk has more than one.
+	out    chunkBlock
+	deltas []llmgate.ChoiceDelta
 	err    error // sticky: io.EOF after [DONE], or the error that ended the stream
 }
 
@@ -250,9 +256,11 @@ func (s *ChatStream) decode(data []byte) (*llmgate.ChatChunk, error) {
 	if n == 0 && w.Usage == nil {
 		return nil, nil
 	}
-	// The chunk, its usage and its one delta, the usual case, are one
-	// allocation.
-	blk := &chunkBlock{chunk: llmgate.ChatChunk{ID: w.ID, Model: w.Model, Created: unixTime(w.Created)}}
+	// The chunk, its usage and its one delta, the usual case, are the
+	// stream's, reused from one chunk to the next: a chunk per token was
+	// most of what a stream allocated.
+	blk := &s.out
+	*blk = chunkBlock{chunk: llmgate.ChatChunk{ID: w.ID, Model: w.Model, Created: unixTime(w.Created)}}
 	c := &blk.chunk
 	if w.Usage != nil {
 		blk.usage = w.Usage.domain()
@@ -261,7 +269,10 @@ func (s *ChatStream) decode(data []byte) (*llmgate.ChatChunk, error) {
 	if n == 1 {
 		c.Deltas = blk.delta[:0]
 	} else if n > 1 {
-		c.Deltas = make([]llmgate.ChoiceDelta, 0, n)
+		// Drop what the last chunk's deltas held before reusing them.
+		clear(s.deltas[:cap(s.deltas)])
+		s.deltas = slices.Grow(s.deltas[:0], n)
+		c.Deltas = s.deltas
 	}
 	for i := range w.Choices {
 		wc := &w.Choices[i]

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -283,5 +284,48 @@ func BenchmarkStreamDecode(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestStreamReusesItsChunk checks that a stream returns every chunk in the
+// same memory (llmgate.ChatStream allows it), so that an answer does not
+// allocate a chunk per token: what is left per chunk is its text.
+func TestStreamReusesItsChunk(t *testing.T) {
+	var sb strings.Builder
+	const words = 200
+	for i := range words {
+		fmt.Fprintf(&sb, "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" w%d\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n", i%10)
+	}
+	sb.WriteString("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":200,\"total_tokens\":209}}\n\ndata: [DONE]\n\n")
+	body := []byte(sb.String())
+	rd := bytes.NewReader(body)
+	var first *llmgate.ChatChunk
+	drain := func() {
+		rd.Reset(body)
+		s := newChatStream(context.Background(), io.NopCloser(rd), "openai", "", 0)
+		n := 0
+		for {
+			c, err := s.Recv()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				first = c
+			} else if c != first {
+				t.Fatalf("chunk %d is a new chunk", n)
+			}
+			n++
+		}
+		if n != words+1 {
+			t.Fatalf("%d chunks, want %d", n, words+1)
+		}
+	}
+	allocs := testing.AllocsPerRun(20, drain)
+	// One per word (its text), and the stream's own setup.
+	if perWord := allocs / words; perWord > 1.1 {
+		t.Errorf("%.0f allocations for %d chunks: %.2f per chunk, want at most 1.1", allocs, words, perWord)
 	}
 }

@@ -21,9 +21,9 @@ type CloseCounter struct {
 // Close counts the call and returns nil.
 func (c *CloseCounter) Close() error { c.Closes++; return nil }
 
-// Drain reads s to its end and returns the chunks and the error that ended
-// it (io.EOF for a clean end). It fails the test when s has not ended after
-// 10,000 chunks.
+// Drain reads s to its end and returns copies of its chunks (a stream may
+// reuse a chunk's memory) and the error that ended it (io.EOF for a clean
+// end). It fails the test when s has not ended after 10,000 chunks.
 func Drain(tb testing.TB, s llmgate.ChatStream) ([]*llmgate.ChatChunk, error) {
 	tb.Helper()
 	var chunks []*llmgate.ChatChunk
@@ -32,7 +32,7 @@ func Drain(tb testing.TB, s llmgate.ChatStream) ([]*llmgate.ChatChunk, error) {
 		if err != nil {
 			return chunks, err
 		}
-		chunks = append(chunks, c)
+		chunks = append(chunks, c.Clone())
 	}
 	tb.Fatal("stream did not end")
 	return nil, nil

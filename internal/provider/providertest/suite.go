@@ -218,8 +218,8 @@ func (x *exchange) streamer(t *testing.T) llmgate.ChatStreamer {
 	return cs
 }
 
-// drain reads st to its end and returns its chunks and the error that ended
-// it (io.EOF for a clean end).
+// drain reads st to its end and returns copies of its chunks, which st may
+// reuse, and the error that ended it (io.EOF for a clean end).
 func drain(st llmgate.ChatStream) ([]*llmgate.ChatChunk, error) {
 	var chunks []*llmgate.ChatChunk
 	for {
@@ -227,7 +227,7 @@ func drain(st llmgate.ChatStream) ([]*llmgate.ChatChunk, error) {
 		if err != nil {
 			return chunks, err
 		}
-		chunks = append(chunks, c)
+		chunks = append(chunks, c.Clone())
 	}
 }
 
