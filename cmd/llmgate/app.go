@@ -32,6 +32,7 @@ import (
 	"github.com/llmgate/llmgate/internal/provider/gemini"
 	"github.com/llmgate/llmgate/internal/provider/mock"
 	"github.com/llmgate/llmgate/internal/provider/openai"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 	"github.com/llmgate/llmgate/internal/router"
 	"github.com/llmgate/llmgate/internal/sqlite"
 	"github.com/llmgate/llmgate/internal/tokenizer"
@@ -153,7 +154,7 @@ func openStore(ctx context.Context, url string) (llmgate.LedgerStore, error) {
 // upstreamClient is the HTTP client every provider adapter shares.
 func upstreamClient(cfg *config.Config) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = (&net.Dialer{Timeout: cfg.Upstream.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	t.DialContext = transport.Dial(&net.Dialer{Timeout: cfg.Upstream.ConnectTimeout, KeepAlive: 30 * time.Second})
 	t.MaxIdleConns = 0
 	t.MaxIdleConnsPerHost = cfg.Upstream.MaxIdleConnsPerHost
 	// No ResponseHeaderTimeout: the router bounds every attempt (and a
