@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -427,6 +428,11 @@ func (s *Server) openAIChatStream(w http.ResponseWriter, r *http.Request, req *l
 	defer st.Close()
 	created := s.Now().Unix()
 	id := ""
+	// Reused from chunk to chunk: each is written before the next.
+	var (
+		choices []oaChoice
+		msgs    []oaOutMessage
+	)
 	for {
 		ch, err := st.Recv()
 		if errors.Is(err, io.EOF) {
@@ -444,10 +450,12 @@ func (s *Server) openAIChatStream(w http.ResponseWriter, r *http.Request, req *l
 		if id == "" {
 			id = ch.ID
 		}
-		out := oaChatResponse{ID: id, Object: "chat.completion.chunk", Created: created, Model: model, Choices: make([]oaChoice, 0, len(ch.Deltas))}
+		msgs = slices.Grow(msgs[:0], len(ch.Deltas))[:len(ch.Deltas)]
+		out := oaChatResponse{ID: id, Object: "chat.completion.chunk", Created: created, Model: model, Choices: choices[:0]}
 		for i := range ch.Deltas {
 			d := &ch.Deltas[i]
-			m := &oaOutMessage{Role: string(d.Role)}
+			m := &msgs[i]
+			*m = oaOutMessage{Role: string(d.Role), ToolCalls: m.ToolCalls[:0]}
 			if d.Content != "" {
 				m.Content = &d.Content
 			}
@@ -466,6 +474,7 @@ func (s *Server) openAIChatStream(w http.ResponseWriter, r *http.Request, req *l
 			}
 			out.Choices = append(out.Choices, c)
 		}
+		choices = out.Choices
 		if ch.Usage != nil && includeUsage {
 			out.Usage = oaUsageOf(ch.Usage)
 		}
