@@ -12,37 +12,8 @@ import (
 // writeJSON's encoding/json writes for it (TestChatResponseMatchesEncodingJSON),
 // without reflection: the answer of every non-streamed chat.
 func appendChatResponse(b []byte, r *chatResponse) []byte {
-	b = append(b, `{"id":`...)
-	b = jsonappend.String(b, r.ID)
-	b = append(b, `,"provider":`...)
-	b = jsonappend.String(b, r.Provider)
-	b = append(b, `,"model":`...)
-	b = jsonappend.String(b, r.Model)
-	b = append(b, `,"deployment":`...)
-	b = jsonappend.String(b, r.Deployment)
-	b = append(b, `,"attempts":`...)
-	b = strconv.AppendInt(b, int64(r.Attempts), 10)
-	b = append(b, `,"finishReason":`...)
-	b = jsonappend.String(b, r.FinishReason)
-	b = append(b, `,"usage":{"completionTokens":`...)
-	u := &r.Usage
-	b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
-	b = append(b, `,"promptTokens":`...)
-	b = strconv.AppendInt(b, int64(u.PromptTokens), 10)
-	b = append(b, `,"totalTokens":`...)
-	b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
-	if u.CachedTokens != 0 {
-		b = append(b, `,"cachedTokens":`...)
-		b = strconv.AppendInt(b, int64(u.CachedTokens), 10)
-	}
-	if u.ReasoningTokens != 0 {
-		b = append(b, `,"reasoningTokens":`...)
-		b = strconv.AppendInt(b, int64(u.ReasoningTokens), 10)
-	}
-	if u.Estimated {
-		b = append(b, `,"estimated":true`...)
-	}
-	b = append(b, `},"messages":`...)
+	b = appendAnswerHead(b, r.ID, r.Provider, r.Model, r.Deployment, r.Attempts, r.FinishReason, &r.Usage)
+	b = append(b, `,"messages":`...)
 	if r.Messages == nil {
 		b = append(b, "null"...)
 	} else {
@@ -77,21 +48,68 @@ func appendChatResponse(b []byte, r *chatResponse) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = append(b, `,"cost":`...)
-	if c := r.Cost; c == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, `{"currency":`...)
-		b = jsonappend.String(b, c.Currency)
-		b = append(b, `,"input":`...)
-		b = c.Input.AppendText(b)
-		b = append(b, `,"output":`...)
-		b = c.Output.AppendText(b)
-		b = append(b, `,"total":`...)
-		b = c.Total.AppendText(b)
-		b = append(b, '}')
-	}
+	b = appendCost(b, r.Cost)
 	return append(b, "}\n"...)
+}
+
+// appendDoneEvent appends d, the data of a native stream's done event,
+// byte for byte what encoding/json writes for it, without the newline.
+func appendDoneEvent(b []byte, d *doneEvent) []byte {
+	b = appendAnswerHead(b, d.ID, d.Provider, d.Model, d.Deployment, d.Attempts, d.FinishReason, &d.Usage)
+	b = appendCost(b, d.Cost)
+	return append(b, '}')
+}
+
+// appendAnswerHead appends the members that a native answer and a
+// stream's done event begin with, from the opening brace to the usage.
+func appendAnswerHead(b []byte, id, provider, model, deployment string, attempts int, finish string, u *usage) []byte {
+	b = append(b, `{"id":`...)
+	b = jsonappend.String(b, id)
+	b = append(b, `,"provider":`...)
+	b = jsonappend.String(b, provider)
+	b = append(b, `,"model":`...)
+	b = jsonappend.String(b, model)
+	b = append(b, `,"deployment":`...)
+	b = jsonappend.String(b, deployment)
+	b = append(b, `,"attempts":`...)
+	b = strconv.AppendInt(b, int64(attempts), 10)
+	b = append(b, `,"finishReason":`...)
+	b = jsonappend.String(b, finish)
+	b = append(b, `,"usage":{"completionTokens":`...)
+	b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
+	b = append(b, `,"promptTokens":`...)
+	b = strconv.AppendInt(b, int64(u.PromptTokens), 10)
+	b = append(b, `,"totalTokens":`...)
+	b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
+	if u.CachedTokens != 0 {
+		b = append(b, `,"cachedTokens":`...)
+		b = strconv.AppendInt(b, int64(u.CachedTokens), 10)
+	}
+	if u.ReasoningTokens != 0 {
+		b = append(b, `,"reasoningTokens":`...)
+		b = strconv.AppendInt(b, int64(u.ReasoningTokens), 10)
+	}
+	if u.Estimated {
+		b = append(b, `,"estimated":true`...)
+	}
+	return append(b, '}')
+}
+
+// appendCost appends the cost member of a native answer or done event.
+func appendCost(b []byte, c *cost) []byte {
+	b = append(b, `,"cost":`...)
+	if c == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, `{"currency":`...)
+	b = jsonappend.String(b, c.Currency)
+	b = append(b, `,"input":`...)
+	b = c.Input.AppendText(b)
+	b = append(b, `,"output":`...)
+	b = c.Output.AppendText(b)
+	b = append(b, `,"total":`...)
+	b = c.Total.AppendText(b)
+	return append(b, '}')
 }
 
 // writeChatResponse writes r as writeJSON would.

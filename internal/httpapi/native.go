@@ -405,7 +405,7 @@ func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, req *llmgate
 		}
 		sse.firstOutput(ch)
 	}
-	sse.event("done", doneEventOf(id, &sv, finish, u, c))
+	sse.done(doneEventOf(id, &sv, finish, u, c))
 }
 
 // streamError ends a native stream with an error event.

@@ -153,6 +153,16 @@ func (e *eventWriter) delta(ev *deltaEvent) error {
 	return e.send(b)
 }
 
+// done writes a native stream's done event by hand: byte for byte what
+// event writes for d (FuzzDoneEvent).
+func (e *eventWriter) done(d *doneEvent) error {
+	e.start()
+	b := appendDoneEvent(append(e.scratch[:0], "event: done\ndata: "...), d)
+	b = append(b, "\n\n"...)
+	e.scratch = b
+	return e.send(b)
+}
+
 // anTextDelta writes the Anthropic surface's content_block_delta event for
 // text, by hand: byte for byte what event writes for an anBlockDelta, one
 // event per token without encoding/json's reflection.

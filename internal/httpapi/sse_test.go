@@ -179,3 +179,24 @@ type discardWriter struct{ h http.Header }
 func (d discardWriter) Header() http.Header         { return d.h }
 func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d discardWriter) WriteHeader(int)             {}
+
+// FuzzDoneEvent compares the hand-written done event with encoding/json's.
+func FuzzDoneEvent(f *testing.F) {
+	f.Add("chatcmpl-1", "azure_openai", "gpt-4o", "azure_openai/east_us", 1, "stop", 12, 40, 52, 0, 0, false, true, "USD", int64(240000), int64(6000000), int64(6240000))
+	f.Add("", "", "", "", 0, "", 0, 0, 0, 5, 7, true, false, "", int64(0), int64(0), int64(0))
+	f.Add("\xff<\u2028", "p\"", "m\\", "d\n", -3, "length", -1, 1<<40, 0, 3, 0, true, true, "E&R", int64(-1), int64(1), int64(-999999999999))
+	f.Fuzz(func(t *testing.T, id, provider, model, deployment string, attempts int, finish string,
+		prompt, completion, total, cached, reasoning int, estimated, hasCost bool, currency string, in, out, tot int64) {
+		d := doneEvent{ID: id, Provider: provider, Model: model, Deployment: deployment, Attempts: attempts, FinishReason: finish,
+			Usage: usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: total, CachedTokens: cached, ReasoningTokens: reasoning, Estimated: estimated}}
+		if hasCost {
+			d.Cost = &cost{Currency: currency, Input: llmgate.Money(in), Output: llmgate.Money(out), Total: llmgate.Money(tot)}
+		}
+		hand, json := httptest.NewRecorder(), httptest.NewRecorder()
+		newEventWriter(hand).done(&d)
+		newEventWriter(json).event("done", &d)
+		if hand.Body.String() != json.Body.String() {
+			t.Fatalf("hand %q\njson %q", hand.Body.String(), json.Body.String())
+		}
+	})
+}
