@@ -14,10 +14,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/llmgate/llmgate/internal/config"
+	"github.com/llmgate/llmgate/internal/gcpace"
 	"github.com/llmgate/llmgate/internal/logbuf"
 )
 
@@ -54,6 +56,12 @@ func run(ctx context.Context, args, environ []string, dir string, stdout, stderr
 	if cfg.Server.PprofAddr == "" && !testing.Testing() {
 		runtime.MemProfileRate = 0
 	}
+	// Pace the garbage collector (internal/gcpace) unless the operator set
+	// GOGC, whose word is final. GOGC is the process's own: tests, which
+	// run several gateways in one process, leave it alone.
+	if h := cfg.Server.GCMinHeap; h > 0 && !hasEnv(environ, "GOGC") && !testing.Testing() {
+		defer gcpace.Start(uint64(h)).Stop()
+	}
 	// Logs to a file or pipe, as in production, leave from a buffer at most
 	// logbuf.DefaultDelay old: a request's line then costs no system call
 	// of its own. Other writers (tests) are written directly.
@@ -73,4 +81,14 @@ func run(ctx context.Context, args, environ []string, dir string, stdout, stderr
 		return 1
 	}
 	return 0
+}
+
+// hasEnv reports whether environ sets name to a value that is not empty.
+func hasEnv(environ []string, name string) bool {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok && v != "" {
+			return true
+		}
+	}
+	return false
 }

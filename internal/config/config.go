@@ -82,6 +82,10 @@ type Server struct {
 	// this host:port (LLMGATE_PPROF_ADDR); default "" (off). It is meant
 	// for a loopback address: the profiles are not authenticated.
 	PprofAddr string
+	// GCMinHeap is the heap size below which the garbage collector does
+	// not start a cycle (LLMGATE_GC_MIN_HEAP); default 32 MiB, 0 leaves
+	// Go's own pacing. GOGC in the environment overrides it.
+	GCMinHeap int64
 }
 
 // Log configures logging.

@@ -92,7 +92,7 @@ func TestDefaults(t *testing.T) {
 			Description:       "Responsible for being the application integration with GenAI models",
 			MaxBodyBytes:      10 << 20,
 			ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-			BodyReadTimeout: 60 * time.Second, ShutdownTimeout: 30 * time.Second,
+			BodyReadTimeout: 60 * time.Second, ShutdownTimeout: 30 * time.Second, GCMinHeap: 32 << 20,
 		},
 		Log:       Log{Level: slog.LevelInfo},
 		Database:  Database{URL: "sqlite:data/llmgate.db"},
@@ -441,6 +441,8 @@ func TestSeedVariables(t *testing.T) {
 		{map[string]string{envUpstreamTimeout: "90s"}, func(c *Config) bool { return c.Upstream.Timeout == 90*time.Second }},
 		{map[string]string{envShutdownTimeout: "5s"}, func(c *Config) bool { return c.Server.ShutdownTimeout == 5*time.Second }},
 		{map[string]string{envPprofAddr: "127.0.0.1:6060"}, func(c *Config) bool { return c.Server.PprofAddr == "127.0.0.1:6060" }},
+		{map[string]string{envGCMinHeap: "64MiB"}, func(c *Config) bool { return c.Server.GCMinHeap == 64<<20 }},
+		{map[string]string{envGCMinHeap: "0"}, func(c *Config) bool { return c.Server.GCMinHeap == 0 }},
 		{map[string]string{envAzureVersion: "2025-01-01"}, func(c *Config) bool { return c.Azure.APIVersion == "2025-01-01" && len(c.Azure.Regions) == 0 }},
 	}
 	for _, tt := range tests {

@@ -33,6 +33,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "bad duration", env: map[string]string{envUpstreamTimeout: "10"}, want: []string{envUpstreamTimeout, `"10" is not a duration`}},
 		{name: "negative duration", env: map[string]string{envShutdownTimeout: "-1s"}, want: []string{envShutdownTimeout, "must be > 0"}},
 		{name: "pprof address without a port", env: map[string]string{envPprofAddr: "localhost"}, want: []string{envPprofAddr, `"localhost" is not host:port`}},
+		{name: "bad gc heap size", env: map[string]string{envGCMinHeap: "32MB"}, want: []string{envGCMinHeap, `"32MB" is not a size`}},
 		{name: "unknown gateway variable", env: map[string]string{"LLMGATE_DATABSE_URL": "sqlite:x"}, want: []string{"unknown variable LLMGATE_DATABSE_URL"}},
 		{name: "unknown gateway variable in .env", dotenv: "LLMGATE_MOCKK=true\n", want: []string{"unknown variable LLMGATE_MOCKK"}},
 		{name: "bad database url", env: map[string]string{envDatabaseURL: "mysql://x"}, want: []string{"database.url", "sqlite:PATH or postgres://"}},

@@ -55,6 +55,7 @@ type fileServer struct {
 	BodyReadTimeout   *time.Duration `yaml:"bodyReadTimeout"`
 	ShutdownTimeout   *time.Duration `yaml:"shutdownTimeout"`
 	PprofAddr         *string        `yaml:"pprofAddr"`
+	GCMinHeap         *byteSize      `yaml:"gcMinHeap"`
 }
 
 type fileLog struct {
@@ -469,6 +470,9 @@ func (f *fileConfig) apply(c *Config) error {
 		set(&c.Server.BodyReadTimeout, s.BodyReadTimeout)
 		set(&c.Server.ShutdownTimeout, s.ShutdownTimeout)
 		set(&c.Server.PprofAddr, s.PprofAddr)
+		if s.GCMinHeap != nil {
+			c.Server.GCMinHeap = int64(*s.GCMinHeap)
+		}
 	}
 	if l := f.Log; l != nil {
 		set(&c.Log.Level, l.Level)

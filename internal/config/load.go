@@ -58,6 +58,7 @@ const (
 	envMaxAttempts     = "LLMGATE_MAX_ATTEMPTS"
 	envStrategy        = "LLMGATE_ROUTING_STRATEGY"
 	envPprofAddr       = "LLMGATE_PPROF_ADDR"
+	envGCMinHeap       = "LLMGATE_GC_MIN_HEAP"
 
 	gatewayPrefix = "LLMGATE_"
 	azurePrefix   = "AZURE_OPENAI_"
@@ -75,6 +76,7 @@ var knownGateway = map[string]bool{
 	envMaxAttempts:     true,
 	envStrategy:        true,
 	envPprofAddr:       true,
+	envGCMinHeap:       true,
 }
 
 // Load reads the configuration. args are the command-line arguments without
@@ -241,6 +243,7 @@ func applyEnv(c *Config, env map[string]string) error {
 	parse(envLogLevel, func(s string) (err error) { c.Log.Level, err = parseLevel(s); return })
 	parse(envMock, func(s string) (err error) { c.Mock.Enabled, err = parseBool(s); return })
 	parse(envMaxBodyBytes, func(s string) (err error) { c.Server.MaxBodyBytes, err = parsePositiveSize(s); return })
+	parse(envGCMinHeap, func(s string) (err error) { c.Server.GCMinHeap, err = parseSize(s); return })
 	parse(envUpstreamTimeout, func(s string) (err error) { c.Upstream.Timeout, err = parsePositiveDuration(s); return })
 	parse(envShutdownTimeout, func(s string) (err error) { c.Server.ShutdownTimeout, err = parsePositiveDuration(s); return })
 	parse(envMaxAttempts, func(s string) (err error) { c.Routing.MaxAttempts, err = parsePositiveInt(s); return })
@@ -479,6 +482,7 @@ func Usage() string {
 		{envUpstreamTimeout, c.Upstream.Timeout.String(), "timeout of a whole non-streaming upstream request"},
 		{envShutdownTimeout, c.Server.ShutdownTimeout.String(), "graceful shutdown timeout"},
 		{envPprofAddr, c.Server.PprofAddr, "host:port serving net/http/pprof (off when empty; use a loopback address)"},
+		{envGCMinHeap, formatSize(c.Server.GCMinHeap), "heap below which the garbage collector does not run; 0 for Go's own pacing; GOGC overrides"},
 		{envMaxAttempts, strconv.Itoa(c.Routing.MaxAttempts), "attempts of one request, retries and fallbacks included"},
 		{envStrategy, c.Routing.Strategy, "balancing strategy of model groups: " + strings.Join(strategies, ", ")},
 		{envAnthropicKey, "", "Anthropic API key; configures the anthropic provider"},

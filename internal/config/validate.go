@@ -46,6 +46,7 @@ func (c *Config) validate() error {
 	check(s.Port >= 0 && s.Port <= 65535, "server.port", "%d is out of range 0-65535", s.Port)
 	check(s.APIPath == "" || strings.HasPrefix(s.APIPath, "/"), "server.apiPath", "%q must start with /", s.APIPath)
 	check(s.MaxBodyBytes > 0, "server.maxBodyBytes", "must be > 0")
+	check(s.GCMinHeap >= 0, "server.gcMinHeap", "must be >= 0")
 	check(s.ReadHeaderTimeout > 0, "server.readHeaderTimeout", "must be > 0")
 	check(s.IdleTimeout > 0, "server.idleTimeout", "must be > 0")
 	check(s.BodyReadTimeout > 0, "server.bodyReadTimeout", "must be > 0")
