@@ -55,21 +55,36 @@ func (s *Scanner) OK() bool { return !s.failed }
 
 // Fail marks the scan as failed, for a caller that met a value it does not
 // handle.
-func (s *Scanner) Fail() { s.failed = true }
+func (s *Scanner) Fail() { s.fail() }
+
+// fail marks the scan as failed and drops the input, so that every later
+// read meets its end: the reads need not test failed first, and a caller's
+// loop over members or elements stops at once.
+func (s *Scanner) fail() {
+	s.failed = true
+	s.b = nil
+	s.i = 0
+}
 
 func (s *Scanner) ws() {
 	// White space is at most ' ', and most tokens follow none.
 	if s.i < len(s.b) && s.b[s.i] > ' ' {
 		return
 	}
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
+	s.i = skipSpace(s.b, s.i)
+}
+
+// skipSpace returns the index of the first byte of b at or after i that is
+// not white space, or len(b).
+func skipSpace(b []byte, i int) int {
+	for ; i < len(b); i++ {
+		switch b[i] {
 		case ' ', '\t', '\n', '\r':
-			s.i++
 		default:
-			return
+			return i
 		}
 	}
+	return i
 }
 
 // Peek returns the next byte that is not white space, without consuming
@@ -77,20 +92,21 @@ func (s *Scanner) ws() {
 // the end or once the scan has failed.
 func (s *Scanner) Peek() byte { return s.peek() }
 
-// peek returns the next byte that is not white space, or 0 at the end.
+// peek returns the next byte that is not white space, or 0 at the end or
+// once the scan has failed, which drops the input.
 func (s *Scanner) peek() byte {
 	s.ws()
-	if s.failed || s.i >= len(s.b) {
-		return 0
+	if s.i < len(s.b) {
+		return s.b[s.i]
 	}
-	return s.b[s.i]
+	return 0
 }
 
 // End reports whether only white space is left and nothing failed.
 func (s *Scanner) End() bool {
 	s.ws()
 	if s.i != len(s.b) {
-		s.failed = true
+		s.fail()
 	}
 	return !s.failed
 }
@@ -99,12 +115,12 @@ func (s *Scanner) End() bool {
 // fails beyond the nesting depth encoding/json accepts.
 func (s *Scanner) Enter(open byte) bool {
 	if s.peek() != open {
-		s.failed = true
+		s.fail()
 		return false
 	}
 	s.i++
 	if s.depth++; s.depth > maxDepth {
-		s.failed = true
+		s.fail()
 		return false
 	}
 	return true
@@ -114,6 +130,13 @@ func (s *Scanner) Enter(open byte) bool {
 // being read, whose closing byte is close; first must point to true before
 // the first call. It returns false after consuming close, or on failure.
 func (s *Scanner) Next(close byte, first *bool) bool {
+	// Compact JSON puts the next member or element right after the comma.
+	if i := s.i; !*first && uint(i+1) < uint(len(s.b)) && s.b[i] == ',' {
+		if c := s.b[i+1]; c > ' ' && c != close {
+			s.i = i + 1
+			return true
+		}
+	}
 	c := s.peek()
 	if c == close && *first {
 		s.i++
@@ -129,17 +152,17 @@ func (s *Scanner) Next(close byte, first *bool) bool {
 		case ',':
 			s.i++
 			if c = s.peek(); c == close || c == 0 {
-				s.failed = true
+				s.fail()
 				return false
 			}
 		default:
-			s.failed = true
+			s.fail()
 			return false
 		}
 	}
 	*first = false
 	if c == 0 {
-		s.failed = true
+		s.fail()
 		return false
 	}
 	return true
@@ -149,21 +172,98 @@ func (s *Scanner) Next(close byte, first *bool) bool {
 // fails: encoding/json compares names after unquoting.
 func (s *Scanner) Key() []byte {
 	if s.peek() != '"' {
-		s.failed = true
+		s.fail()
 		return nil
 	}
 	start := s.i + 1
-	if j := start + asciiLen(s.b[start:]); j < len(s.b) && s.b[j] == '"' {
-		s.i = j + 1
-		if s.peek() != ':' {
-			s.failed = true
-			return nil
+	if j := start + asciiLen(s.b[start:]); j+1 < len(s.b) && s.b[j] == '"' {
+		// Compact JSON puts the colon right after the name.
+		if s.b[j+1] == ':' {
+			s.i = j + 2
+			return s.b[start:j]
 		}
-		s.i++
-		return s.b[start:j]
+		s.i = j + 1
+		if s.peek() == ':' {
+			s.i++
+			return s.b[start:j]
+		}
 	}
-	s.failed = true
+	s.fail()
 	return nil
+}
+
+// Member moves to the next member of the object being read, as Next('}',
+// first) does, and reads its name and colon, as Key does. It returns false
+// after consuming the closing '}', or on failure. A loop over an object's
+// members makes one call per member this way rather than two.
+func (s *Scanner) Member(first *bool) (name []byte, ok bool) {
+	// Compact JSON, with no white space between tokens, takes this path;
+	// member reads the rest.
+	b, i := s.b, s.i
+	if uint(i) >= uint(len(b)) {
+		return s.member(first)
+	}
+	switch c := b[i]; {
+	case c == '}':
+		s.i = i + 1
+		s.depth--
+		return nil, false
+	case c == '"' && *first:
+	case c == ',' && !*first && i+1 < len(b) && b[i+1] == '"':
+		i++
+	default:
+		return s.member(first)
+	}
+	// Most names end in their first word, and are followed by the colon.
+	if start := i + 1; start+8 <= len(b) {
+		j := 0
+		if m := nameEnds(word(b, start)); m != 0 {
+			j = start + bits.TrailingZeros64(m)>>3
+		} else {
+			j = start + 8 + asciiLen(b[start+8:])
+		}
+		if j+2 <= len(b) && binary.LittleEndian.Uint16(b[j:j+2:j+2]) == '"'|':'<<8 {
+			*first = false
+			s.i = j + 2
+			return b[start:j], true
+		}
+	}
+	return s.member(first)
+}
+
+// member is Member for any JSON.
+func (s *Scanner) member(first *bool) ([]byte, bool) {
+	b, i := s.b, skipSpace(s.b, s.i)
+	if i >= len(b) {
+		s.fail()
+		return nil, false
+	}
+	switch c := b[i]; {
+	case c == '}':
+		s.i = i + 1
+		s.depth--
+		return nil, false
+	case *first:
+		*first = false
+	case c == ',':
+		i = skipSpace(b, i+1)
+	default:
+		s.fail()
+		return nil, false
+	}
+	if i >= len(b) || b[i] != '"' {
+		s.fail()
+		return nil, false
+	}
+	start := i + 1
+	if j := start + asciiLen(b[start:]); j < len(b) && b[j] == '"' {
+		if k := skipSpace(b, j+1); k < len(b) && b[k] == ':' {
+			s.i = k + 1
+			return b[start:j], true
+		}
+	}
+	s.fail()
+	return nil, false
 }
 
 // asciiLen returns the number of bytes of b before its first quote,
@@ -177,10 +277,7 @@ func (s *Scanner) Key() []byte {
 func asciiLen(b []byte) int {
 	n := 0
 	for ; n+8 <= len(b); n += 8 {
-		x := binary.LittleEndian.Uint64(b[n:])
-		q := x ^ (lsbs * '"')
-		e := x ^ (lsbs * '\\')
-		if m := (x | (x - lsbs*0x20) | (q - lsbs) | (e - lsbs)) & msbs; m != 0 {
+		if m := nameEnds(word(b, n)); m != 0 {
 			return n + bits.TrailingZeros64(m)>>3
 		}
 	}
@@ -190,6 +287,29 @@ func asciiLen(b []byte) int {
 		}
 	}
 	return n
+}
+
+// plainASCII reports whether t has no quote, backslash, control byte or
+// byte >= 0x80: whether it is, as it is, the text of a string with no
+// escape. It is asciiLen(t) == len(t), without the search for where: the
+// words' flags are ORed, the last word overlapping the one before it.
+func plainASCII(t []byte) bool {
+	if len(t) < 8 {
+		return asciiLen(t) == len(t)
+	}
+	var m uint64
+	for n := 0; n+8 <= len(t); n += 8 {
+		m |= nameEnds(word(t, n))
+	}
+	return m|nameEnds(word(t, len(t)-8)) == 0
+}
+
+// nameEnds flags, in the high bit of its byte, each byte of the word x
+// that asciiLen stops at, and maybe bytes after the first flagged one.
+func nameEnds(x uint64) uint64 {
+	q := x ^ (lsbs * '"')
+	e := x ^ (lsbs * '\\')
+	return (x | (x - lsbs*0x20) | (q - lsbs) | (e - lsbs)) & msbs
 }
 
 // Null consumes a null and reports whether there was one.
@@ -202,7 +322,7 @@ func (s *Scanner) Null() bool {
 
 func (s *Scanner) literal(lit string) bool {
 	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
-		s.failed = true
+		s.fail()
 		return false
 	}
 	s.i += len(lit)
@@ -214,6 +334,16 @@ func (s *Scanner) literal(lit string) bool {
 // than a new copy, so that values repeated on every stream chunk (an id, a
 // model) are not allocated each time.
 func (s *Scanner) String(reuse string) string {
+	// The text is compared with reuse first. When it is reuse's bytes and
+	// they need no escapes, the scan goes on from reuse's length, known in
+	// advance, rather than from a search for the closing quote: the next
+	// read can start before the bytes are checked.
+	if n, b, i := len(reuse), s.b, s.i; n > 0 && i+n+1 < len(b) && b[i] == '"' && b[i+n+1] == '"' {
+		if t := b[i+1 : i+n+1]; string(t) == reuse && plainASCII(t) {
+			s.i = i + n + 2
+			return reuse
+		}
+	}
 	raw, plain, high := s.text()
 	switch {
 	case !plain:
@@ -253,13 +383,13 @@ func (s *Scanner) text() (raw []byte, plain, high bool) {
 		return nil, true, false
 	case '"':
 	default:
-		s.failed = true
+		s.fail()
 		return nil, true, false
 	}
 	start := s.i + 1
 	end, high, escaped := stringEnd(s.b, start)
 	if end < 0 {
-		s.failed = true
+		s.fail()
 		return nil, true, false
 	}
 	s.i = end + 1
@@ -278,6 +408,13 @@ func Unquote(b []byte) (string, bool) {
 	return v, s.End()
 }
 
+// word returns the eight bytes of b from i on as a little-endian word; i+8
+// must be at most len(b). Its slice of exactly eight bytes spares the
+// bounds checks of a slice to the end.
+func word(b []byte, i int) uint64 {
+	return binary.LittleEndian.Uint64(b[i : i+8 : i+8])
+}
+
 // The SWAR constants: one in the low bit, or the high bit, of every byte
 // of a word.
 const (
@@ -290,6 +427,26 @@ const (
 // is malformed or unterminated. high reports a byte >= 0x80 on the way,
 // escaped an escape.
 func stringEnd(b []byte, i int) (end int, high, escaped bool) {
+	// Most strings outside prompts (ids, names, a chunk's few words) are
+	// short and plain: their closing quote is the first special byte of
+	// one of their first words. They are found here, with no call and
+	// seen in a register; the others start over in longStringEnd.
+	var seen uint64
+	for j := i; j+8 <= len(b) && j < i+32; j += 8 {
+		x := word(b, j)
+		seen |= x
+		if m := specials(x); m != 0 {
+			if j += bits.TrailingZeros64(m) >> 3; b[j] == '"' {
+				return j, seen&msbs != 0, false
+			}
+			break
+		}
+	}
+	return longStringEnd(b, i)
+}
+
+// longStringEnd is stringEnd for strings with escapes, and long ones.
+func longStringEnd(b []byte, i int) (end int, high, escaped bool) {
 	var seen uint64
 	quote := -1
 	for {
@@ -335,11 +492,9 @@ func stringEnd(b []byte, i int) (end int, high, escaped bool) {
 // vectorized, and the text before them for control bytes, one test a word.
 func nextSpecial(b []byte, i int, seen *uint64, quote *int) int {
 	for n := 0; n < 4 && i+8 <= len(b); n++ {
-		x := binary.LittleEndian.Uint64(b[i:])
+		x := word(b, i)
 		*seen |= x
-		q := x ^ (lsbs * '"')
-		e := x ^ (lsbs * '\\')
-		if m := (((x - lsbs*0x20) &^ x) | ((q - lsbs) &^ q) | ((e - lsbs) &^ e)) & msbs; m != 0 {
+		if m := specials(x); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 		i += 8
@@ -367,7 +522,7 @@ func nextSpecial(b []byte, i int, seen *uint64, quote *int) int {
 	var ctl uint64
 	j := i
 	for ; j+8 <= end; j += 8 {
-		x := binary.LittleEndian.Uint64(b[j:])
+		x := word(b, j)
 		*seen |= x
 		ctl |= (x - lsbs*0x20) &^ x
 	}
@@ -385,6 +540,14 @@ func nextSpecial(b []byte, i int, seen *uint64, quote *int) int {
 		i++
 	}
 	return i
+}
+
+// specials flags, in the high bit of its byte, each quote, backslash and
+// control byte of the word x, and maybe bytes after the first flagged one.
+func specials(x uint64) uint64 {
+	q := x ^ (lsbs * '"')
+	e := x ^ (lsbs * '\\')
+	return (((x - lsbs*0x20) &^ x) | ((q - lsbs) &^ q) | ((e - lsbs) &^ e)) & msbs
 }
 
 // unquote decodes the text of a string that stringEnd has checked, which
@@ -466,7 +629,7 @@ func writeValid(out *strings.Builder, run []byte) {
 func (s *Scanner) skipString() {
 	end, _, _ := stringEnd(s.b, s.i+1)
 	if end < 0 {
-		s.failed = true
+		s.fail()
 		return
 	}
 	s.i = end + 1
@@ -496,14 +659,42 @@ func hex4(b []byte, at int) (rune, bool) {
 // Int reads an integer, or null as 0. A fraction, an exponent or a value
 // out of range fails, as encoding/json fails to decode it into an int.
 func (s *Scanner) Int() int64 {
-	if s.peek() == 'n' {
+	c := s.peek()
+	if c == 'n' {
 		s.literal("null")
 		return 0
 	}
-	start := s.i
+	// Most integers are short (a count, a time): their digits are read
+	// and summed in one pass, and the rest take the general path below.
+	b, i := s.b, s.i
+	if c == '-' {
+		i++
+	}
+	start := i
+	var v int64
+	// Eight digits at the start (a time in seconds has ten) are summed
+	// at once.
+	if i+8 <= len(b) {
+		if d := word(b, i) - lsbs*'0'; (d|(d+lsbs*(0x80-10)))&msbs == 0 {
+			v = int64(eightDigits(d))
+			i += 8
+		}
+	}
+	for ; i < len(b) && b[i]-'0' <= 9; i++ {
+		v = v*10 + int64(b[i]-'0')
+	}
+	if n := i - start; n > 0 && n <= 18 && (b[start] != '0' || n == 1) &&
+		(i == len(b) || b[i] != '.' && b[i] != 'e' && b[i] != 'E') && v == int64(int(v)) {
+		s.i = i
+		if c == '-' {
+			v = -v
+		}
+		return v
+	}
+	start = s.i
 	end, ok := s.number()
 	if !ok {
-		s.failed = true
+		s.fail()
 		return 0
 	}
 	if v, ok := smallInt(s.b[start:end]); ok && v == int64(int(v)) {
@@ -511,10 +702,18 @@ func (s *Scanner) Int() int64 {
 	}
 	v, err := strconv.ParseInt(string(s.b[start:end]), 10, 64)
 	if err != nil || v != int64(int(v)) {
-		s.failed = true
+		s.fail()
 		return 0
 	}
 	return v
+}
+
+// eightDigits returns the value of the eight decimal digits in the bytes of
+// d, the first in the lowest byte: pairs of digits are summed, then pairs
+// of pairs, each step a multiplication that shifts and adds at once.
+func eightDigits(d uint64) uint64 {
+	d = d*10 + d>>8
+	return ((d&0x000000ff000000ff)*(100+1000000<<32) + (d>>16&0x000000ff000000ff)*(1+10000<<32)) >> 32
 }
 
 // smallInt returns the value of lit, a valid JSON number, when it is an
@@ -549,17 +748,17 @@ func (s *Scanner) Float() float64 {
 		s.literal("null")
 		return 0
 	case c != '-' && (c < '0' || c > '9'):
-		s.failed = true
+		s.fail()
 		return 0
 	}
 	end, _ := scanNumber(s.b, s.i)
 	if end < 0 {
-		s.failed = true
+		s.fail()
 		return 0
 	}
 	v, err := strconv.ParseFloat(string(s.b[s.i:end]), 64)
 	if err != nil {
-		s.failed = true
+		s.fail()
 		return 0
 	}
 	s.i = end
@@ -576,7 +775,7 @@ func (s *Scanner) Bool() bool {
 	case 'n':
 		s.literal("null")
 	default:
-		s.failed = true
+		s.fail()
 	}
 	return false
 }
@@ -586,7 +785,7 @@ func (s *Scanner) Bool() bool {
 // encoding/json hands to a json.RawMessage. It returns nil on failure.
 func (s *Scanner) Raw() []byte {
 	if s.peek() == 0 {
-		s.failed = true
+		s.fail()
 		return nil
 	}
 	start := s.i
@@ -662,26 +861,8 @@ func (s *Scanner) Skip() {
 	switch c := s.peek(); {
 	case c == '"':
 		s.skipString()
-	case c == '{':
-		s.Enter('{')
-		for first := true; s.Next('}', &first); {
-			if s.peek() != '"' {
-				s.failed = true
-				return
-			}
-			s.skipString()
-			if s.peek() != ':' {
-				s.failed = true
-				return
-			}
-			s.i++
-			s.Skip()
-		}
-	case c == '[':
-		s.Enter('[')
-		for first := true; s.Next(']', &first); {
-			s.Skip()
-		}
+	case c == '{' || c == '[':
+		s.skipNested()
 	case c == 't':
 		s.literal("true")
 	case c == 'f':
@@ -691,11 +872,159 @@ func (s *Scanner) Skip() {
 	case c == '-' || ('0' <= c && c <= '9'):
 		end, _ := scanNumber(s.b, s.i)
 		if end < 0 {
-			s.failed = true
+			s.fail()
 			return
 		}
 		s.i = end
 	default:
-		s.failed = true
+		s.fail()
+	}
+}
+
+// skipNested consumes the object or array at s.i and all it holds.
+//
+// The values a caller skips are mostly small objects (Azure's content
+// filter results on every chunk), which a scan by recursion, through Enter,
+// Next and Skip for every member, reads at a high cost per byte. This loop
+// keeps in a word which of the containers open is an object, as a stack of
+// bits; a container nested deeper than the word holds is skipped by a call
+// to Skip, so that only one Go frame is needed per 64 levels.
+func (s *Scanner) skipNested() {
+	b, i := s.b, s.i
+	var objects uint64 // bit 0 for the innermost container, set for an object
+	level := 0         // containers open, above s.depth
+	name := false      // a member's name comes next, not a value
+	for {
+		if i = skipSpace(b, i); i >= len(b) {
+			s.fail()
+			return
+		}
+		c := b[i]
+		switch {
+		case c == '"':
+			// Most names and short values end in one of their first
+			// words, with no escape: their closing quote is the first
+			// special byte. stringEnd reads the others.
+			j := i + 1
+			for n := 0; ; n++ {
+				if n == 4 || j+8 > len(b) {
+					j = -1
+					break
+				}
+				if m := specials(word(b, j)); m != 0 {
+					if j += bits.TrailingZeros64(m) >> 3; b[j] != '"' {
+						j = -1
+					}
+					break
+				}
+				j += 8
+			}
+			if j < 0 {
+				if j, _, _ = stringEnd(b, i+1); j < 0 {
+					s.fail()
+					return
+				}
+			}
+			i = j + 1
+			if name {
+				if i = skipSpace(b, i); i >= len(b) || b[i] != ':' {
+					s.fail()
+					return
+				}
+				i++
+				name = false
+				continue
+			}
+		case name:
+			s.fail()
+			return
+		case c == '{' || c == '[':
+			if level == 64 {
+				s.i = i
+				s.depth += level
+				s.Skip()
+				s.depth -= level
+				if s.failed {
+					return
+				}
+				i = s.i
+				break
+			}
+			if s.depth+level >= maxDepth {
+				s.fail()
+				return
+			}
+			level++
+			objects <<= 1
+			if c == '{' {
+				objects |= 1
+			}
+			// '{'+2 is '}', and '['+2 is ']'.
+			if i = skipSpace(b, i+1); i < len(b) && b[i] == c+2 {
+				i++
+				level--
+				objects >>= 1
+				break
+			}
+			name = c == '{'
+			continue
+		case c == 't':
+			if len(b)-i < 4 || string(b[i:i+4]) != "true" {
+				s.fail()
+				return
+			}
+			i += 4
+		case c == 'f':
+			if len(b)-i < 5 || string(b[i:i+5]) != "false" {
+				s.fail()
+				return
+			}
+			i += 5
+		case c == 'n':
+			if len(b)-i < 4 || string(b[i:i+4]) != "null" {
+				s.fail()
+				return
+			}
+			i += 4
+		default:
+			end := -1
+			if c == '-' || c-'0' <= 9 {
+				end, _ = scanNumber(b, i)
+			}
+			if end < 0 {
+				s.fail()
+				return
+			}
+			i = end
+		}
+		// A value ended at i: what follows closes its containers, or
+		// separates it from the next member or element.
+		for {
+			if level == 0 {
+				s.i = i
+				return
+			}
+			if i = skipSpace(b, i); i >= len(b) {
+				s.fail()
+				return
+			}
+			close := byte(']')
+			if objects&1 != 0 {
+				close = '}'
+			}
+			if b[i] == close {
+				i++
+				level--
+				objects >>= 1
+				continue
+			}
+			if b[i] != ',' {
+				s.fail()
+				return
+			}
+			i++
+			name = objects&1 != 0
+			break
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -275,6 +276,13 @@ func FuzzUnquote(f *testing.F) {
 			t.Errorf("Raw(%q) = %q, %v; encoding/json: %q, %v", b, raw, ok, wantRaw, err)
 		}
 		s = New(b)
+		n := s.Int()
+		var wantN int
+		err = json.Unmarshal(b, &wantN)
+		if ok := s.End(); ok != (err == nil) || ok && n != int64(wantN) {
+			t.Errorf("Int(%q) = %v, %v; encoding/json: %v, %v", b, n, ok, wantN, err)
+		}
+		s = New(b)
 		f := s.Float()
 		var wantF float64
 		err = json.Unmarshal(b, &wantF)
@@ -386,4 +394,345 @@ func TestKeyWordEdges(t *testing.T) {
 			}
 		}
 	}
+}
+
+// members reads the object of b with Member, skipping every value, and
+// returns the names it read, whether the scan ended well and where it
+// stopped; with byKey, it reads with Next and Key, which Member must match.
+func members(b []byte, byKey bool) (names []string, ok bool, at int) {
+	s := New(b)
+	if !s.Enter('{') {
+		return nil, false, s.i
+	}
+	for first := true; ; {
+		var name []byte
+		if byKey {
+			if !s.Next('}', &first) {
+				break
+			}
+			name = s.Key()
+		} else {
+			var more bool
+			if name, more = s.Member(&first); !more {
+				break
+			}
+		}
+		if !s.OK() {
+			break
+		}
+		names = append(names, string(name))
+		s.Skip()
+	}
+	at = s.i
+	return names, s.End(), at
+}
+
+// memberInputs are objects, well and badly formed, with names of every
+// length up to three words around the bytes Member stops at.
+func memberInputs() []string {
+	ins := []string{
+		`{}`, `{ }`, "{\n}", `{"a":1}`, `{"a":1,"b":[2,{"c":3}],"d":"x"}`, `{ "a" : 1 , "b" : 2 }`,
+		"{\t\"a\"\t:\t1\t,\n\"b\"\r:2}", `{"a" :1}`, `{"a": 1}`, `{"a":1 ,"b":2}`, `{"a":1, "b":2}`,
+		`{"a":1,}`, `{,"a":1}`, `{"a":1,,"b":2}`, `{"a" 1}`, `{"a"::1}`, `{"a":1 "b":2}`, `{"a":1]`,
+		`{a:1}`, `{'a':1}`, `{"a":1}}`, `{"a":1} x`, `{"":1}`, `{"":1,"":2}`, `{"a\"b":1}`,
+		`{"a\u0062":1}`, `{"\u0061":1}`, `{"é":1}`, "{\"a\x01\":1}", "{\"a\x7f\":1}", "{\"a\xff\":1}",
+		`{"id":1,"ID":2,"Id":3}`, `{"object":"chat.completion.chunk","system_fingerprint":null}`,
+		`{"a":1,"b"`, `{"a":1,"b":`, `{"a":1,"`, `{"a":1,`, `{"a"`, `{"`, `{`,
+	}
+	for n := 0; n < 24; n++ {
+		for _, special := range []string{"", `\"`, `\n`, "\x01", "é", "\xff", "\x7f", " ", "~", `"`} {
+			for at := 0; at <= n; at += 3 {
+				name := strings.Repeat("a", at) + special + strings.Repeat("b", n-at)
+				ins = append(ins,
+					`{"`+name+`":1}`,
+					`{"x":1,"`+name+`":[],"y":2}`,
+					`{"`+name+`" :1}`,
+					`{ "`+name+`":1 , "z":{}}`,
+				)
+			}
+		}
+	}
+	return ins
+}
+
+// TestMemberMatchesNextAndKey reads objects, and every prefix of them (so
+// that names end at, and near, the end of the input), with Member and with
+// Next and Key, which must agree on the names, the result and where the
+// scan stopped.
+func TestMemberMatchesNextAndKey(t *testing.T) {
+	for _, in := range memberInputs() {
+		for n := len(in); n >= 0; n-- {
+			b := []byte(in[:n])
+			names, ok, at := members(b, false)
+			wantNames, wantOK, wantAt := members(b, true)
+			if !slices.Equal(names, wantNames) || ok != wantOK || at != wantAt {
+				t.Fatalf("Member on %q: %q, %v at %d; Next and Key: %q, %v at %d",
+					b, names, ok, at, wantNames, wantOK, wantAt)
+			}
+			if ok && !json.Valid(b) {
+				t.Fatalf("Member accepted %q, which is not valid JSON", b)
+			}
+		}
+	}
+}
+
+// TestSkipNesting checks Skip, which keeps the open containers in a word of
+// bits and recurses every 64 levels, against encoding/json on objects and
+// arrays nested in turn around those depths, well closed or not.
+func TestSkipNesting(t *testing.T) {
+	for _, depth := range []int{1, 2, 63, 64, 65, 66, 127, 128, 129, 200} {
+		var open, close strings.Builder
+		for d := range depth {
+			if d%3 == 1 {
+				open.WriteString(`{"k` + strconv.Itoa(d) + `" : `)
+				close.WriteString(`}`)
+			} else {
+				open.WriteString(`[1, `)
+				close.WriteString(`]`)
+			}
+		}
+		closing := reverse(close.String())
+		valid := open.String() + `"x"` + closing
+		ins := []string{
+			valid,
+			open.String() + `{}` + closing,
+			open.String() + `[]` + closing,
+			open.String() + `{"a":[{}, []], "b":{"c":null}}` + closing,
+			open.String() + `"x"` + closing[1:],
+			open.String() + `"x"` + closing + `]`,
+			open.String() + `"x",` + closing,
+			open.String() + `"x"` + closing[:len(closing)/2] + "," + closing[len(closing)/2:],
+		}
+		// A closing byte of the wrong kind at each level.
+		for d := 0; d < len(closing); d += 7 {
+			wrong := map[byte]string{']': "}", '}': "]"}[closing[d]]
+			ins = append(ins, open.String()+`"x"`+closing[:d]+wrong+closing[d+1:])
+		}
+		for _, in := range ins {
+			checkSkip(t, []byte(in))
+			checkSkip(t, []byte(`[0,`+in+`,{"after":true}]`))
+		}
+	}
+}
+
+func reverse(s string) string {
+	b := []byte(s)
+	slices.Reverse(b)
+	return string(b)
+}
+
+// checkSkip compares Skip and Raw with encoding/json on in.
+func checkSkip(t *testing.T, in []byte) {
+	t.Helper()
+	s := New(in)
+	s.Skip()
+	if got, want := s.End(), json.Valid(in); got != want {
+		t.Fatalf("Skip(%.200q...) ok = %v, json.Valid = %v", in, got, want)
+	}
+	s = New(in)
+	raw := s.Raw()
+	var want json.RawMessage
+	err := json.Unmarshal(in, &want)
+	if ok := s.End(); ok != (err == nil) || ok && !bytes.Equal(raw, want) {
+		t.Fatalf("Raw(%.200q...) = %.100q, %v; encoding/json: %v", in, raw, ok, err)
+	}
+}
+
+// TestSkipRandom compares Skip with encoding/json on random values, and on
+// the same values with a byte changed, dropped or added.
+func TestSkipRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{` `, "\n", `,`, `:`, `{`, `}`, `[`, `]`, `"`, `\`, `"a"`, `"\u00e9"`, `"\n"`, `1`, `-0`, `01`, `1.5e3`, `true`, `nul`, "\x01", "é"}
+	for range 20000 {
+		in := []byte(randomValue(rng, 0))
+		checkSkip(t, in)
+		if len(in) == 0 {
+			continue
+		}
+		at := rng.IntN(len(in))
+		switch rng.IntN(3) {
+		case 0:
+			in = slices.Delete(in, at, at+1)
+		case 1:
+			in = slices.Insert(in, at, []byte(pieces[rng.IntN(len(pieces))])...)
+		default:
+			p := pieces[rng.IntN(len(pieces))]
+			in = append(in[:at:at], append([]byte(p), in[at+1:]...)...)
+		}
+		checkSkip(t, in)
+	}
+}
+
+// randomValue returns a random JSON value, nested at most a few dozen
+// levels, with white space here and there.
+func randomValue(rng *rand.Rand, depth int) string {
+	sp := func() string { return []string{"", "", "", " ", "\n\t"}[rng.IntN(5)] }
+	k := rng.IntN(10)
+	if depth > 80 || depth > 3 && rng.IntN(8) != 0 {
+		k = rng.IntN(6)
+	}
+	switch k {
+	case 0:
+		return []string{`"plain"`, `""`, `"with \"escapes\" \\ \/ \n \u00e9"`, `"é😀"`, `"a long string of more than four words"`}[rng.IntN(5)]
+	case 1:
+		return []string{`0`, `-1`, `1732700000`, `1.5`, `-2.5e-3`, `1E+9`}[rng.IntN(6)]
+	case 2:
+		return `true`
+	case 3:
+		return `false`
+	case 4:
+		return `null`
+	case 5:
+		return `{}`
+	case 6, 7:
+		var b strings.Builder
+		b.WriteString("[" + sp())
+		for i := range rng.IntN(4) {
+			if i > 0 {
+				b.WriteString("," + sp())
+			}
+			b.WriteString(randomValue(rng, depth+1) + sp())
+		}
+		b.WriteString("]")
+		return b.String()
+	default:
+		var b strings.Builder
+		b.WriteString("{" + sp())
+		for i := range rng.IntN(4) {
+			if i > 0 {
+				b.WriteString("," + sp())
+			}
+			name := []string{`"a"`, `"filtered"`, `"content_filter_results"`, `"\u0061"`, `""`}[rng.IntN(5)]
+			b.WriteString(name + sp() + ":" + sp() + randomValue(rng, depth+1) + sp())
+		}
+		b.WriteString("}")
+		return b.String()
+	}
+}
+
+// TestIntDigitWords reads integers of every length up to 20 digits, whose
+// first eight digits Int sums at once when they fill a word, followed by
+// each kind of byte that may end them, and compares with encoding/json.
+func TestIntDigitWords(t *testing.T) {
+	for n := 1; n <= 20; n++ {
+		for _, digits := range []string{
+			"1234567890123456789012"[:n], "9999999999999999999999"[:n], "0000000000000000000000"[:n],
+			("1" + strings.Repeat("0", 21))[:n], ("0" + strings.Repeat("7", 21))[:n],
+		} {
+			for _, sign := range []string{"", "-"} {
+				for _, tail := range []string{"", ".5", "e3", "E+1", ".", "/", ":", "x", "\xff", " "} {
+					for _, pad := range []string{"", "       ", "                "} {
+						checkInt(t, "["+sign+digits+tail+"]"+pad)
+						checkInt(t, "["+sign+digits+tail+",7]"+pad)
+					}
+				}
+			}
+		}
+	}
+}
+
+// checkInt reads the integers of the array in with Int and compares them
+// with encoding/json's decoding into []int.
+func checkInt(t *testing.T, in string) {
+	t.Helper()
+	var want []int
+	err := json.Unmarshal([]byte(in), &want)
+	s := New([]byte(in))
+	s.Enter('[')
+	var got []int
+	for first := true; s.Next(']', &first); {
+		got = append(got, int(s.Int()))
+	}
+	if ok := s.End(); ok != (err == nil) || ok && !slices.Equal(got, want) {
+		t.Fatalf("Int on %q = %v, %v; encoding/json: %v, %v", in, got, ok, want, err)
+	}
+}
+
+// TestStringReuse checks String's comparison with reuse before its scan:
+// it must return reuse only for the text that is reuse, with no escape,
+// and read everything else as String without reuse does.
+func TestStringReuse(t *testing.T) {
+	texts := []string{"c1", "chatcmpl-bench-1", "gpt-4o-2024-08-06", "x", "abcdefg", "abcdefgh", "é", "a\\nb", "a\\\"b", "\\u0063\\u0031"}
+	for n := 1; n < 20; n++ {
+		for _, special := range []string{"\x01", "\x1f", "\x7f", "é", "\xff", `\"`, `\\`, `\n`, `\u0041`} {
+			texts = append(texts, strings.Repeat("a", n/2)+special+strings.Repeat("b", n-n/2))
+		}
+	}
+	for _, text := range texts {
+		var reuses []string
+		for _, r := range []string{text, text + "x", "x" + text, text[:len(text)-1], text[1:], `"`, ""} {
+			reuses = append(reuses, r)
+		}
+		if v, err := strconv.Unquote(`"` + text + `"`); err == nil {
+			reuses = append(reuses, v)
+		}
+		for _, tail := range []string{`]`, `,"y"]`, ` ]`, `"]`, `x"]`, `,"` + strings.Repeat("z", 20) + `"]`} {
+			in := []byte(`["` + text + `"` + tail)
+			var want []string
+			err := json.Unmarshal(in, &want)
+			for _, reuse := range reuses {
+				s := New(in)
+				s.Enter('[')
+				var got []string
+				for first := true; s.Next(']', &first); {
+					got = append(got, s.String(reuse))
+				}
+				if ok := s.End(); ok != (err == nil) || ok && !slices.Equal(got, want) {
+					t.Fatalf("String(%q) on %q = %q, %v; encoding/json: %q, %v", reuse, in, got, ok, want, err)
+				}
+				// A text with escapes, or invalid UTF-8, is unquoted to a
+				// new string.
+				if len(got) > 0 && got[0] == reuse && reuse != "" && !strings.Contains(text, `\`) && utf8.ValidString(text) &&
+					unsafe.StringData(got[0]) != unsafe.StringData(reuse) {
+					t.Errorf("String(%q) on %q returned a copy of reuse", reuse, in)
+				}
+			}
+		}
+	}
+	in := []byte(`"chatcmpl-bench-1","next"`)
+	reuse := "chatcmpl-bench-1"
+	if allocs := testing.AllocsPerRun(100, func() {
+		s := New(in)
+		s.String(reuse)
+	}); allocs != 0 {
+		t.Errorf("String of its reuse allocates %v times", allocs)
+	}
+}
+
+// TestFailDropsInput checks that a failed Scanner reads nothing more.
+func TestFailDropsInput(t *testing.T) {
+	s := New([]byte(`{"a":"b","c":[1,2],"d":null}`))
+	s.Enter('{')
+	first := true
+	s.Member(&first)
+	s.Fail()
+	if c := s.Peek(); c != 0 {
+		t.Errorf("Peek after Fail = %q", c)
+	}
+	if name, ok := s.Member(&first); ok {
+		t.Errorf("Member after Fail = %q", name)
+	}
+	if s.Next('}', &first) || s.Null() || s.String("b") != "" || s.Int() != 0 || s.Raw() != nil || s.Enter('[') {
+		t.Error("a read succeeded after Fail")
+	}
+	if s.OK() || s.End() {
+		t.Error("the scan is not failed")
+	}
+}
+
+func FuzzMember(f *testing.F) {
+	for _, in := range memberInputs() {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		names, ok, at := members(b, false)
+		wantNames, wantOK, wantAt := members(b, true)
+		if !slices.Equal(names, wantNames) || ok != wantOK || at != wantAt {
+			t.Fatalf("Member on %q: %q, %v at %d; Next and Key: %q, %v at %d",
+				b, names, ok, at, wantNames, wantOK, wantAt)
+		}
+		if ok && !json.Valid(b) {
+			t.Fatalf("Member accepted %q, which is not valid JSON", b)
+		}
+	})
 }

@@ -25,8 +25,11 @@ func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
 		return false
 	}
 	seenChoices, seenUsage := false, false
-	for first := true; s.Next('}', &first); {
-		key := s.Key()
+	for first := true; ; {
+		key, ok := s.Member(&first)
+		if !ok {
+			break
+		}
 		switch string(key) {
 		case "id":
 			setString(&s, &w.ID, prevID)
@@ -64,7 +67,7 @@ func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
 			}
 			w.Error = nil
 		default:
-			if foldsTo(key, chunkKeys) {
+			if chunkKeys.folds(key) {
 				return false
 			}
 			s.Skip()
@@ -77,22 +80,28 @@ func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
 // a null leaves *dst as it is, as encoding/json leaves a field it meets
 // null for, which matters when a key repeats.
 func setString(s *jsonscan.Scanner, dst *string, reuse string) {
-	if !s.Null() {
-		*dst = s.String(reuse)
+	// String reads a null too, as "": Peek tells a null apart without
+	// reading the next value twice.
+	if s.Peek() == 'n' {
+		s.Null()
+		return
 	}
+	*dst = s.String(reuse)
 }
 
 // setInt reads an integer into *dst; a null leaves *dst as it is.
 func setInt[T int | int64](s *jsonscan.Scanner, dst *T) {
-	if !s.Null() {
-		*dst = T(s.Int())
+	if s.Peek() == 'n' {
+		s.Null()
+		return
 	}
+	*dst = T(s.Int())
 }
 
 var (
-	chunkKeys  = []string{"id", "created", "model", "choices", "usage", "error"}
-	choiceKeys = []string{"index", "delta", "finish_reason", "logprobs"}
-	deltaKeys  = []string{"role", "content", "tool_calls"}
+	chunkKeys  = newKeySet("id", "created", "model", "choices", "usage", "error")
+	choiceKeys = newKeySet("index", "delta", "finish_reason", "logprobs")
+	deltaKeys  = newKeySet("role", "content", "tool_calls")
 )
 
 // foldsTo reports whether key matches one of names case-insensitively, as
@@ -119,10 +128,42 @@ func foldsTo(key []byte, names []string) bool {
 	return false
 }
 
+// A keySet is the names of an object's members a decoder reads, with the
+// set of their lengths at hand. An ASCII key only folds to a name of its
+// own length, and the keys a chunk decoder skips (object,
+// system_fingerprint, Azure's content_filter_results) mostly have a length
+// no name has: they are ruled out without a loop over their bytes or the
+// names.
+type keySet struct {
+	names []string
+	lens  uint64 // bit n is set when a name is n bytes long, for n < 64
+}
+
+func newKeySet(names ...string) keySet {
+	k := keySet{names: names}
+	for _, n := range names {
+		if len(n) < 64 {
+			k.lens |= 1 << len(n)
+		}
+	}
+	return k
+}
+
+// folds is foldsTo for the names of k.
+func (k *keySet) folds(key []byte) bool {
+	if len(key) < 64 && k.lens&(1<<len(key)) == 0 {
+		return false
+	}
+	return foldsTo(key, k.names)
+}
+
+// The decoders below test for a rare null with Peek, which is inlined,
+// before they call Null: on the usual value, that saves a call.
+
 func decodeChoicesFast(s *jsonscan.Scanner, w *chatChunk) bool {
-	if s.Null() {
+	if s.Peek() == 'n' {
 		w.Choices = w.Choices[:0]
-		return true
+		return s.Null()
 	}
 	if !s.Enter('[') {
 		return false
@@ -130,14 +171,18 @@ func decodeChoicesFast(s *jsonscan.Scanner, w *chatChunk) bool {
 	for first := true; s.Next(']', &first); {
 		w.Choices = append(w.Choices, chunkChoice{})
 		c := &w.Choices[len(w.Choices)-1]
-		if s.Null() {
+		if s.Peek() == 'n' {
+			s.Null()
 			continue
 		}
 		if !s.Enter('{') {
 			return false
 		}
-		for first := true; s.Next('}', &first); {
-			key := s.Key()
+		for first := true; ; {
+			key, ok := s.Member(&first)
+			if !ok {
+				break
+			}
 			switch string(key) {
 			case "index":
 				setInt(s, &c.Index)
@@ -153,7 +198,7 @@ func decodeChoicesFast(s *jsonscan.Scanner, w *chatChunk) bool {
 					return false
 				}
 			default:
-				if foldsTo(key, choiceKeys) {
+				if choiceKeys.folds(key) {
 					return false
 				}
 				s.Skip()
@@ -164,14 +209,17 @@ func decodeChoicesFast(s *jsonscan.Scanner, w *chatChunk) bool {
 }
 
 func decodeDeltaFast(s *jsonscan.Scanner, d *chunkDelta) bool {
-	if s.Null() {
-		return true
+	if s.Peek() == 'n' {
+		return s.Null()
 	}
 	if !s.Enter('{') {
 		return false
 	}
-	for first := true; s.Next('}', &first); {
-		key := s.Key()
+	for first := true; ; {
+		key, ok := s.Member(&first)
+		if !ok {
+			break
+		}
 		switch string(key) {
 		case "role":
 			setString(s, &d.Role, string(llmgate.RoleAssistant))
@@ -183,7 +231,7 @@ func decodeDeltaFast(s *jsonscan.Scanner, d *chunkDelta) bool {
 			}
 			d.ToolCalls = nil
 		default:
-			if foldsTo(key, deltaKeys) {
+			if deltaKeys.folds(key) {
 				return false
 			}
 			s.Skip()

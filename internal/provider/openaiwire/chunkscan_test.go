@@ -137,6 +137,63 @@ func chunkSamples(t testing.TB) [][]byte {
 		`{,"id":"c1"}`,
 		`{"choices":[{"index":0}`,
 		`{"choices":[{"index":0]}`,
+		// Names Member reads on its short path, near the end of the data,
+		// and with white space around the colon.
+		`{"id":"c1","model":"gpt-4o"}`,
+		`{"id":"c1","x":1}`,
+		`{"x":1,"id":"c1"`,
+		`{"x":1,"id"`,
+		`{"x":1,"id":`,
+		`{"id" :"c1" ,"model"` + "\t:\n" + `"m"}`,
+		`{"id":"c1",  "created":1}`,
+		`{"id":"c1","system_fingerprint":"fp","system_fingerprint":null}`,
+		`{"` + strings.Repeat("k", 70) + `":1,"id":"c1"}`,
+		`{"` + strings.Repeat("K", 70) + `":1,"id":"c1"}`,
+		`{"Usage":null,"Error":null,"Choices":[]}`,
+		`{"choices":[{"Delta":{"content":"a"},"INDEX":1,"Logprobs":null}]}`,
+		`{"choices":[{"delta":{"Tool_Calls":null,"ROLE":"user"}}]}`,
+		`{"choices":[{"delta":{"content":"a","Tool_Calls":[{"index":0,"id":"t"}]}}]}`,
+		`{"choices":[{"Finish_reason":"stop","LOGPROBS":{"content":[]}}]}`,
+		`{"choices":[{"delta":{"content":"a","x":1,}}]}`,
+		`{"choices":[{"delta":{"content":"a"},}]}`,
+		`{"choices":[{"delta":{"content":"a"}},]}`,
+		// The id and the model of the previous chunk, as they are and
+		// spelled otherwise.
+		`{"id":"c1","model":"gpt-4o","choices":[]}`,
+		`{"id":"c\u0031","model":"gpt\u002d4o"}`,
+		`{"id":"c1\n","model":"gpt-4o\"}`,
+		`{"id":"c1"x,"model":"gpt-4o"}`,
+		`{"id":"c1","model":"gpt-4o`,
+		`{"id":"c1` + "\x01" + `"}`,
+		"{\"id\":\"c1\x01\",\"model\":\"gpt-4o\x7f\"}",
+		`{"id": "c1", "model": "gpt-4o"}`,
+		`{"id":"chatcmpl-bench-1","model":"gpt-4o-2024-08-06"}`,
+		`{"id":"chatcmpl-bench-1x","model":"gpt-4o-2024-08-0"}`,
+		// Times of every length around the eight digits read at once.
+		`{"created":12345678}`,
+		`{"created":123456789,"id":"c1"}`,
+		`{"created":1732700000,"id":"c1"}`,
+		`{"created":01732700000,"id":"c1"}`,
+		`{"created":-1732700000,"id":"c1"}`,
+		`{"created":1732700000.5,"id":"c1"}`,
+		`{"created":17327000e1,"id":"c1"}`,
+		`{"created":99999999999999999999,"id":"c1"}`,
+		`{"created":17327/00,"id":"c1"}`,
+		`{"created":17327:00,"id":"c1"}`,
+		// Skipped objects, as Azure sends them, well formed or not, and
+		// nested deeper than the 64 levels Skip keeps in a word.
+		`{"choices":[{"content_filter_results":{"hate":{"filtered":false,"severity":"safe"},"self_harm":{"filtered":false,"severity":"safe"}},"delta":{"content":"a"}}]}`,
+		`{"choices":[{"content_filter_results":{"hate":{"filtered":false,"severity":"safe",}},"delta":{"content":"a"}}]}`,
+		`{"choices":[{"content_filter_results":{"hate":{"filtered":false "severity":"safe"}},"delta":{"content":"a"}}]}`,
+		`{"choices":[{"content_filter_results":{"hate":{"filtered":fals,"severity":"safe"}},"delta":{"content":"a"}}]}`,
+		`{"choices":[{"content_filter_results":{"hate":{"filtered":false,"sev"erity":"sáfe"}},"delta":{"content":"a"}}]}`,
+		`{"choices":[{"content_filter_results":{"hate":{"filtered":false,"severity":"safe"}]},"delta":{"content":"a"}}]}`,
+		"{\"choices\":[{\"content_filter_results\":{\"hate\":{\"filtered\":false,\"severity\":\"sa\x01fe\"}},\"delta\":{\"content\":\"a\"}}]}",
+		`{"prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}],"choices":[]}`,
+		`{"prompt_filter_results":[{"prompt_index":01}],"choices":[]}`,
+		`{"x":` + strings.Repeat(`{"a":[`, 40) + strings.Repeat(`]}`, 40) + `,"id":"c1"}`,
+		`{"x":` + strings.Repeat(`{"a":[`, 40) + strings.Repeat(`}]`, 40) + `,"id":"c1"}`,
+		`{"x":` + strings.Repeat(`[{"a":`, 40) + `1` + strings.Repeat(`}]`, 40) + `,"id":"c1"}`,
 	} {
 		out = append(out, []byte(s))
 	}
@@ -156,25 +213,30 @@ func normalized(w chatChunk) chatChunk {
 }
 
 func TestDecodeChunkFastAgreesWithEncodingJSON(t *testing.T) {
-	fast := 0
-	for _, data := range chunkSamples(t) {
-		var want chatChunk
-		wantErr := json.Unmarshal(data, &want)
-		var got chatChunk
-		if !decodeChunkFast(data, &got, "", "") {
-			continue
+	// The previous chunk's id and model are compared with the chunk's
+	// before it is read: none, others, and those of the samples.
+	prevs := [][2]string{{"", ""}, {"c1", "gpt-4o"}, {"chatcmpl-bench-1", "gpt-4o-2024-08-06"}, {"c1\n", `gpt-4o"`}}
+	for _, prev := range prevs {
+		fast := 0
+		for _, data := range chunkSamples(t) {
+			var want chatChunk
+			wantErr := json.Unmarshal(data, &want)
+			var got chatChunk
+			if !decodeChunkFast(data, &got, prev[0], prev[1]) {
+				continue
+			}
+			fast++
+			if wantErr != nil {
+				t.Errorf("fast path accepted %s, which encoding/json refuses: %v", data, wantErr)
+				continue
+			}
+			if diff := cmp.Diff(normalized(want), normalized(got), cmp.AllowUnexported(chatChunk{})); diff != "" {
+				t.Errorf("%s, after %q: (-json +fast)\n%s", data, prev, diff)
+			}
 		}
-		fast++
-		if wantErr != nil {
-			t.Errorf("fast path accepted %s, which encoding/json refuses: %v", data, wantErr)
-			continue
+		if fast < 5 {
+			t.Errorf("the fast path took only %d samples; it should take the usual chunks", fast)
 		}
-		if diff := cmp.Diff(normalized(want), normalized(got), cmp.AllowUnexported(chatChunk{})); diff != "" {
-			t.Errorf("%s: (-json +fast)\n%s", data, diff)
-		}
-	}
-	if fast < 5 {
-		t.Errorf("the fast path took only %d samples; it should take the usual chunks", fast)
 	}
 }
 
