@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"reflect"
 )
 
 // Dial returns a DialContext for http.Transport that dials with d and
@@ -33,14 +34,36 @@ func Dial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Co
 type bodyConn struct{ *net.TCPConn }
 
 // ReadFrom writes what r holds. net/http passes a request body as an
-// io.LimitedReader over the body the request was made with.
+// io.LimitedReader over the body the request was made with, which
+// http.NewRequest wrapped in an io.NopCloser.
 func (c bodyConn) ReadFrom(r io.Reader) (int64, error) {
 	if lr, ok := r.(*io.LimitedReader); ok {
-		if br, ok := lr.R.(*bytes.Reader); ok && int64(br.Len()) <= lr.N {
+		if br := bytesReader(lr.R); br != nil && int64(br.Len()) <= lr.N {
 			n, err := br.WriteTo(c.TCPConn)
 			lr.N -= n
 			return n, err
 		}
 	}
 	return c.TCPConn.ReadFrom(r)
+}
+
+// nopCloser is the type io.NopCloser returns for a bytes.Reader.
+var nopCloser = reflect.TypeOf(io.NopCloser(bytes.NewReader(nil)))
+
+// bytesReader returns the bytes.Reader r is, or that io.NopCloser wrapped
+// into r, or nil. The wrapper's type is unexported, but its one field is
+// the embedded io.Reader, which reflection may read.
+func bytesReader(r io.Reader) *bytes.Reader {
+	if br, ok := r.(*bytes.Reader); ok {
+		return br
+	}
+	if reflect.TypeOf(r) != nopCloser {
+		return nil
+	}
+	v := reflect.ValueOf(r)
+	if v.Kind() != reflect.Struct || v.NumField() != 1 || !v.Field(0).CanInterface() {
+		return nil
+	}
+	br, _ := v.Field(0).Interface().(*bytes.Reader)
+	return br
 }
