@@ -10,6 +10,7 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -33,13 +34,18 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 // HTML characters <, > and &) or that is not ASCII and needs a UTF-8 check.
 // It checks eight bytes at a time, and returns the start of the last few
 // bytes when they do not make a whole word: the caller checks those. It
-// pays off on long runs: String calls it after a plain word.
-func skipPlain(s string, i int) int {
+// pays off on long runs: String calls it after a plain word. A run still
+// going after two rounds, with longRun bytes or more left, goes on in
+// skipLong, with a's indexes.
+func skipPlain(s string, i int, a *ahead) int {
 	// Four words per round while all are plain, the common case, then one.
-	for ; i+32 <= len(s); i += 32 {
+	for n := 0; i+32 <= len(s); i += 32 {
 		if unsafeBytes(load64(s, i))|unsafeBytes(load64(s, i+8))|
 			unsafeBytes(load64(s, i+16))|unsafeBytes(load64(s, i+24)) != 0 {
 			break
+		}
+		if n++; n == 2 && len(s)-i-32 >= longRun {
+			return skipLong(s, i+32, a)
 		}
 	}
 	for ; i+8 <= len(s); i += 8 {
@@ -48,6 +54,63 @@ func skipPlain(s string, i int) int {
 		}
 	}
 	return i
+}
+
+// longRun is the length of the rest of a string from which a plain run
+// that skipPlain has followed for two rounds goes on in skipLong.
+const longRun = 256
+
+// stopBytes are the ASCII bytes other than control bytes that end a plain
+// run.
+var stopBytes = [...]byte{'"', '\\', '<', '>', '&'}
+
+// ahead holds, for one string, the index of the next occurrence of each of
+// stopBytes, or len(s) for none, as skipLong last found it; an index below
+// the scan's position is out of date (the zero value is).
+type ahead [len(stopBytes)]int
+
+// skipLong is skipPlain for a long rest of s, with an exact answer. A
+// prompt is mostly plain text, where the bytes that stop a run are rare:
+// strings.IndexByte, which the runtime vectorizes, finds the next of each
+// of stopBytes, and a word loop three operations long looks for control
+// and non-ASCII bytes before the first of them. An index is searched
+// again only once the scan has passed it, so each search covers new text
+// and the whole string is read about once per stop byte.
+func skipLong(s string, i int, a *ahead) int {
+	end := len(s)
+	for k, p := range a {
+		if p < i {
+			p = len(s)
+			if q := strings.IndexByte(s[i:], stopBytes[k]); q >= 0 {
+				p = i + q
+			}
+			a[k] = p
+		}
+		end = min(end, p)
+	}
+	// A byte below 0x20 borrows in w-0x20 and sets its high bit; a byte
+	// from 0x80 has it set in w. Borrows only spread upward from such a
+	// byte, so the lowest one flagged is exact.
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	j := i
+	for ; j+32 <= end; j += 32 {
+		w, x, y, z := load64(s, j), load64(s, j+8), load64(s, j+16), load64(s, j+24)
+		if (w|(w-0x20*lsb)|x|(x-0x20*lsb)|y|(y-0x20*lsb)|z|(z-0x20*lsb))&msb != 0 {
+			break
+		}
+	}
+	for ; j+8 <= end; j += 8 {
+		w := load64(s, j)
+		if m := (w | (w - 0x20*lsb)) & msb; m != 0 {
+			return j + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; j < end; j++ {
+		if c := s[j]; c < 0x20 || c >= utf8.RuneSelf {
+			return j
+		}
+	}
+	return end
 }
 
 // unsafeBytes sets the high bit of each byte of w (eight bytes of a string,
@@ -84,6 +147,7 @@ func load64(s string, i int) uint64 {
 func String(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
+	var a ahead
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -95,7 +159,7 @@ func String(dst []byte, s string) []byte {
 					if m := unsafeBytes(load64(s, i)); m != 0 {
 						i += bits.TrailingZeros64(m) / 8
 					} else {
-						i = skipPlain(s, i+8)
+						i = skipPlain(s, i+8, &a)
 					}
 				}
 				continue

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,51 @@ func TestStringEveryByte(t *testing.T) {
 	}
 }
 
+// TestStringLongRuns compares String with encoding/json on strings long
+// enough for skipLong, plain text with bytes that end a run put at random:
+// each of its stop bytes, control bytes, non-ASCII text, invalid UTF-8 and
+// U+2028, alone, in clusters and at the edges of the words it reads.
+func TestStringLongRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	inserts := []string{`"`, `\`, "<", ">", "&", "\n", "\x00", "\x1f", "\x7f", "é", "人", "\u2028", "\xff", "\xe2\x80", `<"&>\`}
+	for n := range 2000 {
+		size := longRun + rng.IntN(4*longRun)
+		b := []byte(strings.Repeat("The quick brown fox jumps over the lazy dog. ", size/45+1)[:size])
+		for range rng.IntN(6) {
+			at := rng.IntN(len(b) + 1)
+			ins := inserts[rng.IntN(len(inserts))]
+			b = append(b[:at], append([]byte(ins), b[at:]...)...)
+		}
+		if n%7 == 0 {
+			// A stop byte far from the start, after a long plain run
+			// that skipLong reads in one go, and at the very end.
+			b = append(b, inserts[n%len(inserts)]...)
+		}
+		s := string(b)
+		want, _ := json.Marshal(s)
+		if got := String(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("String differs from encoding/json on %q:\n got %q\nwant %q", s, got, want)
+		}
+	}
+}
+
+// FuzzString compares String with encoding/json, on the input alone and
+// after a plain run long enough for skipLong.
+func FuzzString(f *testing.F) {
+	for _, s := range []string{"", "a<b", "\x00\u2028\xff", `"\\`, strings.Repeat("é<", 50)} {
+		f.Add(s)
+	}
+	pad := strings.Repeat("plain text ", 2*longRun/11)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, in := range []string{s, pad + s, pad + s + pad + s} {
+			want, _ := json.Marshal(in)
+			if got := String(nil, in); !bytes.Equal(got, want) {
+				t.Fatalf("String(%q) = %q, want %q", in, got, want)
+			}
+		}
+	})
+}
+
 func TestFloat(t *testing.T) {
 	for _, f := range []float64{0, math.Copysign(0, -1), 1, 0.1, 1e-6, 1e-7, 1e-10, 1.5e-300, 1e20, 1e21, 1.2e21, 1e-100,
 		123456789.123, math.MaxFloat64, math.SmallestNonzeroFloat64, -1e-7, 5e-324, 0.000001234, 1 << 53} {
@@ -42,6 +88,7 @@ func TestFloat(t *testing.T) {
 func BenchmarkString(b *testing.B) {
 	kinds := []struct{ name, unit string }{
 		{"ascii", "The quick brown fox jumps over the lazy dog. "},
+		{"prose", "Dear team,\n\tthe \"quick\" fox & the <lazy> dog, 50% off. "},
 		{"code", "\tif x < 0 && y > 0 {\n\t\treturn \"neg\"\n\t}\n"},
 		{"accented", "Le cœur a ses raisons que la raison ne connaît point. "},
 		{"cjk", "人間は考える葦である。"},
