@@ -113,14 +113,24 @@ func (b *bench) run(ctx context.Context) (_ *report, err error) {
 		}
 		for _, size := range s.Sizes {
 			for _, sp := range b.specs(stream, size) {
-				for _, t := range b.targets {
-					if ctx.Err() != nil {
-						return nil, fmt.Errorf("interrupted: %w", context.Cause(ctx))
+				// The targets take turns, round by round, so that a
+				// change in the load of a shared machine falls on all of
+				// them alike rather than on the one measured at the time.
+				rounds := make([][]round, len(b.targets))
+				for range s.Rounds {
+					for i, t := range b.targets {
+						if ctx.Err() != nil {
+							return nil, fmt.Errorf("interrupted: %w", context.Cause(ctx))
+						}
+						r, err := b.round(ctx, t, sp)
+						if err != nil {
+							return nil, err
+						}
+						rounds[i] = append(rounds[i], r)
 					}
-					c, err := b.measure(ctx, t, sp)
-					if err != nil {
-						return nil, err
-					}
+				}
+				for i, t := range b.targets {
+					c := cellOf(t, sp, rounds[i])
 					rep.Cells = append(rep.Cells, c)
 					b.logf("%-8s %-32s %7.0f req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms%s  cpu %5.0f µs/req  rss %s  errors %d",
 						t.name, sp, c.ThroughputPerS, fmtMs(c.Latency.P50Ms), fmtMs(c.Latency.P99Ms), fmtMs(c.Latency.P999Ms),
@@ -302,63 +312,101 @@ func (b *bench) warm(ctx context.Context, t *target, stream bool) {
 	})
 }
 
-// measure runs one cell: t under sp.
-func (b *bench) measure(ctx context.Context, t *target, sp spec) (cell, error) {
+// round is one target's share of a cell: a run of the cell's duration
+// divided by the rounds, the CPU time its process and the upstream's used,
+// and its process's peak resident memory.
+type round struct {
+	run        *cellRun
+	cpu, upCPU time.Duration
+	peak       int64
+	peakScope  string
+}
+
+// round runs one round of the cell sp against t.
+func (b *bench) round(ctx context.Context, t *target, sp spec) (round, error) {
 	s := b.settings
-	c := cell{Target: t.name, spec: sp}
 	if t.peakScope == "cell" {
 		if err := resetPeak(t.proc.pid()); err != nil {
 			t.peakScope = "process"
 		}
 	}
-	c.PeakRSSScope = t.peakScope
+	r := round{peakScope: t.peakScope}
 	cpu0, err := procCPU(t.proc.pid())
 	if err != nil {
-		return c, err
+		return r, err
 	}
 	up0, err := procCPU(b.upstream.pid())
 	if err != nil {
-		return c, err
+		return r, err
 	}
 	body := b.body(t.native, sp.Stream, sp.BodyBytes)
 	do := func(ctx context.Context) (time.Time, error) { return t.client.do(ctx, body, sp.Stream, nil) }
-	var r *cellRun
+	dur := time.Duration(s.Duration) / time.Duration(s.Rounds)
 	if sp.Mode == modeOpen {
-		r = openLoop(ctx, wallClock{}, sp.RatePerS, time.Duration(s.Duration), s.MaxInFlight, do)
+		r.run = openLoop(ctx, wallClock{}, sp.RatePerS, dur, s.MaxInFlight, do)
 	} else {
-		r = closedLoop(ctx, sp.Concurrency, time.Duration(s.Duration), s.MaxCount, do)
+		r.run = closedLoop(ctx, sp.Concurrency, dur, perRound(s.MaxCount, s.Rounds), do)
 	}
 	cpu1, err := procCPU(t.proc.pid())
 	if err != nil {
-		return c, err
+		return r, err
 	}
 	up1, err := procCPU(b.upstream.pid())
 	if err != nil {
-		return c, err
+		return r, err
 	}
 	mem, err := procMemory(t.proc.pid())
 	if err != nil {
-		return c, err
+		return r, err
 	}
-	c.Requests, c.Errors = r.ok, r.errs
-	if r.err != nil {
-		c.FirstError = r.err.Error()
+	r.cpu, r.upCPU, r.peak = cpu1-cpu0, up1-up0, mem.HWM
+	return r, nil
+}
+
+// perRound is a round's share of the requests of a cell limited to limit (0
+// for no limit), rounded up.
+func perRound(limit int64, rounds int) int64 {
+	return (limit + int64(rounds) - 1) / int64(rounds)
+}
+
+// cellOf is the cell t measured in rounds: requests, errors, time and CPU
+// added up, latencies pooled, the highest peak.
+func cellOf(t *target, sp spec, rounds []round) cell {
+	c := cell{Target: t.name, spec: sp}
+	var all cellRun
+	var cpu, upCPU time.Duration
+	for _, r := range rounds {
+		all.latency.merge(&r.run.latency)
+		all.ttft.merge(&r.run.ttft)
+		all.ok += r.run.ok
+		all.errs += r.run.errs
+		if all.err == nil {
+			all.err = r.run.err
+		}
+		all.elapsed += r.run.elapsed
+		cpu += r.cpu
+		upCPU += r.upCPU
+		c.PeakRSSBytes = max(c.PeakRSSBytes, r.peak)
+		c.PeakRSSScope = r.peakScope
 	}
-	c.ElapsedS = r.elapsed.Seconds()
+	c.Requests, c.Errors = all.ok, all.errs
+	if all.err != nil {
+		c.FirstError = all.err.Error()
+	}
+	c.ElapsedS = all.elapsed.Seconds()
 	if c.ElapsedS > 0 {
-		c.ThroughputPerS = float64(r.ok) / c.ElapsedS
+		c.ThroughputPerS = float64(all.ok) / c.ElapsedS
 	}
-	c.Latency = summarize(&r.latency)
+	c.Latency = summarize(&all.latency)
 	if sp.Stream {
-		tt := summarize(&r.ttft)
+		tt := summarize(&all.ttft)
 		c.TTFT = &tt
 	}
-	if r.ok > 0 {
-		c.CPUPerRequestUs = float64((cpu1 - cpu0).Microseconds()) / float64(r.ok)
-		c.UpstreamCPUPerRequestUs = float64((up1 - up0).Microseconds()) / float64(r.ok)
+	if all.ok > 0 {
+		c.CPUPerRequestUs = float64(cpu.Microseconds()) / float64(all.ok)
+		c.UpstreamCPUPerRequestUs = float64(upCPU.Microseconds()) / float64(all.ok)
 	}
-	c.PeakRSSBytes = mem.HWM
-	return c, nil
+	return c
 }
 
 // holdTimeout bounds the held-streams phase of one target.
@@ -511,9 +559,10 @@ func probeMetrics(ctx context.Context, base string) string {
 func notes(rep *report, b *bench) []string {
 	n := []string{
 		"Each target is its own process: the mock upstream and the floor are the benchmark binary re-executed with a hidden argument, llm-gate is its real binary built with `go build ./cmd/llmgate`. The load generator is the benchmark process; on a 2-core machine it competes with the target for CPU, the same way for every target.",
-		"CPU per request is the change of utime+stime in /proc/<pid>/stat of the target's process across the cell (10 ms ticks), divided by the answered requests. For direct, the target process is the upstream.",
-		"Peak RSS is VmHWM from /proc/<pid>/status after the cell; before each cell the high-water mark is reset to the current RSS by writing 5 to /proc/<pid>/clear_refs, so it is the peak of that cell (scope \"cell\"). Where the kernel refuses the reset, it is the peak since the process started (scope \"process\").",
+		"CPU per request is the change of utime+stime in /proc/<pid>/stat of the target's process across the cell's rounds (10 ms ticks), divided by the answered requests. For direct, the target process is the upstream.",
+		"Peak RSS is VmHWM from /proc/<pid>/status after each round; before each round the high-water mark is reset to the current RSS by writing 5 to /proc/<pid>/clear_refs, so it is the peak of that cell (scope \"cell\"). Where the kernel refuses the reset, it is the peak since the process started (scope \"process\").",
 		"Memory per held-open stream: the upstream is switched to hold each stream after its first content chunk; N streams are opened to the target (at most 64 connecting at once) and the target's VmRSS after all have received their first content chunk, minus VmRSS before, is divided by N. It runs before the load cells, on processes that have only answered a few check requests, so that heap freed by earlier load does not absorb the streams.",
+		fmt.Sprintf("Each cell runs in %d rounds of %v, the targets taking turns (direct, floor, llm-gate, then again), so that a change in the load of the machine falls on all of them alike; a cell's figures pool its rounds: requests, time and CPU added up, latencies over every sample, the highest peak RSS.", rep.Settings.Rounds, time.Duration(rep.Settings.Duration)/time.Duration(rep.Settings.Rounds)),
 		"Closed loop: each of c workers sends its next request when the previous answer is complete. Open loop: requests are planned at fixed intervals independent of the answers and each is sent in its own goroutine; latency and time to first token are counted from the planned time, so a stalled target cannot hide its queue (no coordinated omission).",
 		"Latency percentiles are exact (nearest rank over every sample). Time to first token is the time to the first SSE event carrying non-empty content text.",
 		"Request bodies are padded with prompt text to exactly the stated size, in the Azure OpenAI wire format for direct and floor and in llm-gate's native shape for llm-gate; llm-gate translates to the Azure format with stream_options.include_usage on streams, which the direct and floor requests carry too.",

@@ -30,6 +30,7 @@ type settings struct {
 	Rates         []float64 `json:"ratesPerS"`
 	Streams       []bool    `json:"streams"`
 	Duration      duration  `json:"cellDuration"`
+	Rounds        int       `json:"rounds"`
 	MaxCount      int64     `json:"maxRequestsPerCell"`
 	Warmup        duration  `json:"warmup"`
 	Latency       duration  `json:"upstreamLatency"`
@@ -80,6 +81,7 @@ Flags:
 	rates := fs.String("rate", "100", "open-loop rates in requests/s, comma-separated; empty or 0 for none")
 	stream := fs.String("stream", "both", "which requests: both, off (non-stream only) or on (stream only)")
 	dur := fs.Duration("duration", 3*time.Second, "how long each cell sends requests")
+	rounds := fs.Int("rounds", 3, "rounds each cell is split into, the targets taking turns in each, so that a change in the machine's load falls on all of them alike")
 	count := fs.Int64("count", 0, "at most this many requests per closed-loop cell (0: only -duration limits)")
 	warmup := fs.Duration("warmup", 500*time.Millisecond, "warm-up of each target before its first cell (per stream kind)")
 	latency := fs.Duration("latency", 0, "fixed upstream latency before each response")
@@ -117,6 +119,7 @@ Flags:
 	s := settings{
 		Quick:         *quick,
 		Duration:      duration(*dur),
+		Rounds:        *rounds,
 		MaxCount:      *count,
 		Warmup:        duration(*warmup),
 		Latency:       duration(*latency),
@@ -170,6 +173,9 @@ Flags:
 		if d.v < d.min || d.v > maxDuration {
 			return settings{}, fmt.Errorf("%w: -%s %v: want %v to %v", errUsage, d.name, d.v, d.min, maxDuration)
 		}
+	}
+	if s.Rounds < 1 || time.Duration(s.Duration)/time.Duration(s.Rounds) < time.Millisecond {
+		return settings{}, fmt.Errorf("%w: -rounds %d: want 1 to one per millisecond of -duration", errUsage, s.Rounds)
 	}
 	if s.MaxCount < 0 || s.MaxCount > maxCountLimit {
 		return settings{}, fmt.Errorf("%w: -count %d: want 0 to %d", errUsage, s.MaxCount, maxCountLimit)

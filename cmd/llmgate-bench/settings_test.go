@@ -19,6 +19,9 @@ func TestParseSettings(t *testing.T) {
 	if !slices.Equal(s.Rates, []float64{20, 50}) || !slices.Equal(s.Targets, []string{targetFloor, targetLLMGate}) {
 		t.Errorf("rates %v, targets %v", s.Rates, s.Targets)
 	}
+	if s.Rounds != 3 {
+		t.Errorf("rounds %d, want the default 3", s.Rounds)
+	}
 	if s.JSONOut != "x/r.json" || s.SVGOut != "x/r.svg" {
 		t.Errorf("outputs %q %q", s.JSONOut, s.SVGOut)
 	}
@@ -29,6 +32,7 @@ func TestParseSettings(t *testing.T) {
 	for _, bad := range [][]string{
 		{"-targets", "nginx"}, {"-sizes", "9MB"}, {"-sizes", ""}, {"-concurrency", "0"},
 		{"-concurrency", "", "-rate", ""}, {"-stream", "maybe"}, {"-duration", "0s"}, {"-hold", "-1"}, {"extra"},
+		{"-rounds", "0"}, {"-rounds", "-2"}, {"-duration", "10ms", "-rounds", "11"},
 	} {
 		if _, err := parseSettings(bad, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("%q: err = %v, want errUsage", bad, err)
