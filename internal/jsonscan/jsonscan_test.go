@@ -462,17 +462,24 @@ func memberInputs() []string {
 func TestMemberMatchesNextAndKey(t *testing.T) {
 	for _, in := range memberInputs() {
 		for n := len(in); n >= 0; n-- {
-			b := []byte(in[:n])
-			names, ok, at := members(b, false)
-			wantNames, wantOK, wantAt := members(b, true)
-			if !slices.Equal(names, wantNames) || ok != wantOK || at != wantAt {
-				t.Fatalf("Member on %q: %q, %v at %d; Next and Key: %q, %v at %d",
-					b, names, ok, at, wantNames, wantOK, wantAt)
-			}
-			if ok && !json.Valid(b) {
-				t.Fatalf("Member accepted %q, which is not valid JSON", b)
-			}
+			checkMember(t, []byte(in[:n]))
 		}
+	}
+}
+
+// checkMember reads b with Member and with Next and Key, which must agree
+// on the names, the result and where the scan stopped; Member must accept
+// only valid JSON.
+func checkMember(t *testing.T, b []byte) {
+	t.Helper()
+	names, ok, at := members(b, false)
+	wantNames, wantOK, wantAt := members(b, true)
+	if !slices.Equal(names, wantNames) || ok != wantOK || at != wantAt {
+		t.Fatalf("Member on %q: %q, %v at %d; Next and Key: %q, %v at %d",
+			b, names, ok, at, wantNames, wantOK, wantAt)
+	}
+	if ok && !json.Valid(b) {
+		t.Fatalf("Member accepted %q, which is not valid JSON", b)
 	}
 }
 
@@ -724,15 +731,5 @@ func FuzzMember(f *testing.F) {
 	for _, in := range memberInputs() {
 		f.Add([]byte(in))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		names, ok, at := members(b, false)
-		wantNames, wantOK, wantAt := members(b, true)
-		if !slices.Equal(names, wantNames) || ok != wantOK || at != wantAt {
-			t.Fatalf("Member on %q: %q, %v at %d; Next and Key: %q, %v at %d",
-				b, names, ok, at, wantNames, wantOK, wantAt)
-		}
-		if ok && !json.Valid(b) {
-			t.Fatalf("Member accepted %q, which is not valid JSON", b)
-		}
-	})
+	f.Fuzz(checkMember)
 }
