@@ -117,12 +117,16 @@ func (b *bench) run(ctx context.Context) (_ *report, err error) {
 				// change in the load of a shared machine falls on all of
 				// them alike rather than on the one measured at the time.
 				rounds := make([][]round, len(b.targets))
-				for range s.Rounds {
+				for n := range s.Rounds {
+					count := perRound(s.MaxCount, s.Rounds, n)
+					if s.MaxCount > 0 && count == 0 && sp.Mode != modeOpen {
+						continue // fewer requests than rounds: this one has none
+					}
 					for i, t := range b.targets {
 						if ctx.Err() != nil {
 							return nil, fmt.Errorf("interrupted: %w", context.Cause(ctx))
 						}
-						r, err := b.round(ctx, t, sp)
+						r, err := b.round(ctx, t, sp, count)
 						if err != nil {
 							return nil, err
 						}
@@ -322,8 +326,9 @@ type round struct {
 	peakScope  string
 }
 
-// round runs one round of the cell sp against t.
-func (b *bench) round(ctx context.Context, t *target, sp spec) (round, error) {
+// round runs one round of the cell sp against t, of at most count requests
+// in closed loop (0 for no limit).
+func (b *bench) round(ctx context.Context, t *target, sp spec, count int64) (round, error) {
 	s := b.settings
 	if t.peakScope == "cell" {
 		if err := resetPeak(t.proc.pid()); err != nil {
@@ -345,7 +350,7 @@ func (b *bench) round(ctx context.Context, t *target, sp spec) (round, error) {
 	if sp.Mode == modeOpen {
 		r.run = openLoop(ctx, wallClock{}, sp.RatePerS, dur, s.MaxInFlight, do)
 	} else {
-		r.run = closedLoop(ctx, sp.Concurrency, dur, perRound(s.MaxCount, s.Rounds), do)
+		r.run = closedLoop(ctx, sp.Concurrency, dur, count, do)
 	}
 	cpu1, err := procCPU(t.proc.pid())
 	if err != nil {
@@ -363,10 +368,10 @@ func (b *bench) round(ctx context.Context, t *target, sp spec) (round, error) {
 	return r, nil
 }
 
-// perRound is a round's share of the requests of a cell limited to limit (0
-// for no limit), rounded up.
-func perRound(limit int64, rounds int) int64 {
-	return (limit + int64(rounds) - 1) / int64(rounds)
+// perRound is round n's share of the requests of a cell limited to limit (0
+// for no limit): the shares of the rounds add up to limit.
+func perRound(limit int64, rounds, n int) int64 {
+	return limit*int64(n+1)/int64(rounds) - limit*int64(n)/int64(rounds)
 }
 
 // cellOf is the cell t measured in rounds: requests, errors, time and CPU

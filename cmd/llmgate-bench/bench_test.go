@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -55,14 +56,21 @@ func TestCellOf(t *testing.T) {
 	}
 }
 
+// TestPerRound checks that the rounds' shares of a limited cell add up to
+// the limit, which -count promises not to exceed, and that no limit stays
+// none.
 func TestPerRound(t *testing.T) {
 	for _, c := range []struct {
 		limit  int64
 		rounds int
-		want   int64
-	}{{0, 3, 0}, {10, 1, 10}, {10, 3, 4}, {9, 3, 3}, {1, 3, 1}} {
-		if got := perRound(c.limit, c.rounds); got != c.want {
-			t.Errorf("perRound(%d, %d) = %d, want %d", c.limit, c.rounds, got, c.want)
+		want   []int64
+	}{{0, 3, []int64{0, 0, 0}}, {10, 1, []int64{10}}, {10, 3, []int64{3, 3, 4}}, {9, 3, []int64{3, 3, 3}}, {1, 3, []int64{0, 0, 1}}} {
+		var got []int64
+		for n := range c.rounds {
+			got = append(got, perRound(c.limit, c.rounds, n))
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("perRound(%d, %d, 0..) = %v, want %v", c.limit, c.rounds, got, c.want)
 		}
 	}
 }
