@@ -151,20 +151,38 @@ func openStore(ctx context.Context, url string) (llmgate.LedgerStore, error) {
 	return nil, fmt.Errorf("LLMGATE_DATABASE_URL must start with sqlite: or postgres://")
 }
 
-// upstreamClient is the HTTP client every provider adapter shares.
+// upstreamClient is the HTTP client every provider adapter shares: HTTP/1.1
+// written and read on the request's goroutine (transport.H1), with
+// net/http's Transport for what H1 does not do (proxies from the
+// environment), or for everything when the operator lets TLS calls use
+// HTTP/2 (LLMGATE_UPSTREAM_HTTP2).
 func upstreamClient(cfg *config.Config) *http.Client {
+	dialer := &net.Dialer{Timeout: cfg.Upstream.ConnectTimeout, KeepAlive: 30 * time.Second}
+	var tlsConfig *tls.Config
+	if !cfg.Upstream.TLSVerify {
+		tlsConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the operator asked for it with HTTPX_CLIENT_VERIFY=False, and a warning is logged
+	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = transport.Dial(&net.Dialer{Timeout: cfg.Upstream.ConnectTimeout, KeepAlive: 30 * time.Second})
+	t.DialContext = transport.Dial(dialer)
 	t.MaxIdleConns = 0
 	t.MaxIdleConnsPerHost = cfg.Upstream.MaxIdleConnsPerHost
 	// No ResponseHeaderTimeout: the router bounds every attempt (and a
 	// stream's wait for its first chunk, headers included) with a context,
 	// so a transport timer per request would only repeat it.
 	t.TLSHandshakeTimeout = cfg.Upstream.ConnectTimeout
-	if !cfg.Upstream.TLSVerify {
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the operator asked for it with HTTPX_CLIENT_VERIFY=False, and a warning is logged
+	t.TLSClientConfig = tlsConfig
+	if cfg.Upstream.HTTP2 {
+		return &http.Client{Transport: t}
 	}
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: &transport.H1{
+		DialContext:         dialer.DialContext,
+		TLSClientConfig:     tlsConfig,
+		TLSHandshakeTimeout: cfg.Upstream.ConnectTimeout,
+		MaxIdleConnsPerHost: cfg.Upstream.MaxIdleConnsPerHost,
+		IdleConnTimeout:     t.IdleConnTimeout,
+		Proxy:               t.Proxy,
+		Fallback:            t,
+	}}
 }
 
 // deployments builds one deployment per configured upstream, named as the

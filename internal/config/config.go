@@ -127,6 +127,11 @@ type Upstream struct {
 	MaxIdleConnsPerHost int
 	// MaxResponseBytes limits an upstream response body; default 32 MiB.
 	MaxResponseBytes int64
+	// HTTP2 lets calls to providers over TLS use HTTP/2 when the provider
+	// offers it, through net/http's Transport; off (the default), every
+	// call is HTTP/1.1, written and read on the request's own goroutine
+	// (transport.H1), which costs less per call (LLMGATE_UPSTREAM_HTTP2).
+	HTTP2 bool
 }
 
 // Mock configures the built-in mock provider.

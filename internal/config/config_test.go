@@ -359,6 +359,9 @@ func TestPrecedence(t *testing.T) {
 			}
 			return "false"
 		}},
+		{"upstream http2", "", envUpstreamHTTP2, "upstream:\n  http2: %s\n", layers{"", "true", "false", "true"}, "false", func(c *Config) string {
+			return strconv.FormatBool(c.Upstream.HTTP2)
+		}},
 	}
 	norm := map[string]string{"False": "false", "CRITICAL": "ERROR"}
 	for _, tt := range tests {
@@ -439,6 +442,7 @@ func TestSeedVariables(t *testing.T) {
 		{map[string]string{envMaxBodyBytes: "1048576"}, func(c *Config) bool { return c.Server.MaxBodyBytes == 1<<20 }},
 		{map[string]string{envMaxBodyBytes: "2MiB"}, func(c *Config) bool { return c.Server.MaxBodyBytes == 2<<20 }},
 		{map[string]string{envUpstreamTimeout: "90s"}, func(c *Config) bool { return c.Upstream.Timeout == 90*time.Second }},
+		{map[string]string{envUpstreamHTTP2: "1"}, func(c *Config) bool { return c.Upstream.HTTP2 }},
 		{map[string]string{envShutdownTimeout: "5s"}, func(c *Config) bool { return c.Server.ShutdownTimeout == 5*time.Second }},
 		{map[string]string{envPprofAddr: "127.0.0.1:6060"}, func(c *Config) bool { return c.Server.PprofAddr == "127.0.0.1:6060" }},
 		{map[string]string{envGCMinHeap: "64MiB"}, func(c *Config) bool { return c.Server.GCMinHeap == 64<<20 }},
@@ -652,7 +656,7 @@ server:
   bodyReadTimeout: 3s
   shutdownTimeout: 4s
 ledger: {batchSize: 10, flushInterval: 1s, queueSize: 100}
-upstream: {timeout: 1m, connectTimeout: 2s, tlsVerify: false, maxIdleConnsPerHost: 5, maxResponseBytes: 1KiB}
+upstream: {timeout: 1m, connectTimeout: 2s, tlsVerify: false, maxIdleConnsPerHost: 5, maxResponseBytes: 1KiB, http2: true}
 mock:
   enabled: true
   latency: 10ms
@@ -673,7 +677,7 @@ openai: {apiKey: from-file, baseURL: "https://proxy.test/v1", organization: org}
 	if c.Ledger != (Ledger{10, time.Second, 100}) {
 		t.Errorf("ledger = %+v", c.Ledger)
 	}
-	if c.Upstream != (Upstream{time.Minute, 2 * time.Second, false, 5, 1024}) {
+	if c.Upstream != (Upstream{time.Minute, 2 * time.Second, false, 5, 1024, true}) {
 		t.Errorf("upstream = %+v", c.Upstream)
 	}
 	if c.Mock != (Mock{true, 10 * time.Millisecond, 5 * time.Millisecond, 3, 4, "hi", 16, "http://img.test/x.png"}) {

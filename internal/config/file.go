@@ -78,6 +78,7 @@ type fileUpstream struct {
 	TLSVerify           *bool          `yaml:"tlsVerify"`
 	MaxIdleConnsPerHost *int           `yaml:"maxIdleConnsPerHost"`
 	MaxResponseBytes    *byteSize      `yaml:"maxResponseBytes"`
+	HTTP2               *bool          `yaml:"http2"`
 }
 
 type fileMock struct {
@@ -490,6 +491,7 @@ func (f *fileConfig) apply(c *Config) error {
 		set(&c.Upstream.ConnectTimeout, u.ConnectTimeout)
 		set(&c.Upstream.TLSVerify, u.TLSVerify)
 		set(&c.Upstream.MaxIdleConnsPerHost, u.MaxIdleConnsPerHost)
+		set(&c.Upstream.HTTP2, u.HTTP2)
 		if u.MaxResponseBytes != nil {
 			c.Upstream.MaxResponseBytes = int64(*u.MaxResponseBytes)
 		}

@@ -54,6 +54,7 @@ const (
 	envMock            = "LLMGATE_MOCK"
 	envMaxBodyBytes    = "LLMGATE_MAX_BODY_BYTES"
 	envUpstreamTimeout = "LLMGATE_UPSTREAM_TIMEOUT"
+	envUpstreamHTTP2   = "LLMGATE_UPSTREAM_HTTP2"
 	envShutdownTimeout = "LLMGATE_SHUTDOWN_TIMEOUT"
 	envMaxAttempts     = "LLMGATE_MAX_ATTEMPTS"
 	envStrategy        = "LLMGATE_ROUTING_STRATEGY"
@@ -72,6 +73,7 @@ var knownGateway = map[string]bool{
 	envMock:            true,
 	envMaxBodyBytes:    true,
 	envUpstreamTimeout: true,
+	envUpstreamHTTP2:   true,
 	envShutdownTimeout: true,
 	envMaxAttempts:     true,
 	envStrategy:        true,
@@ -245,6 +247,7 @@ func applyEnv(c *Config, env map[string]string) error {
 	parse(envMaxBodyBytes, func(s string) (err error) { c.Server.MaxBodyBytes, err = parsePositiveSize(s); return })
 	parse(envGCMinHeap, func(s string) (err error) { c.Server.GCMinHeap, err = parseSize(s); return })
 	parse(envUpstreamTimeout, func(s string) (err error) { c.Upstream.Timeout, err = parsePositiveDuration(s); return })
+	parse(envUpstreamHTTP2, func(s string) (err error) { c.Upstream.HTTP2, err = parseBool(s); return })
 	parse(envShutdownTimeout, func(s string) (err error) { c.Server.ShutdownTimeout, err = parsePositiveDuration(s); return })
 	parse(envMaxAttempts, func(s string) (err error) { c.Routing.MaxAttempts, err = parsePositiveInt(s); return })
 	if err := applyAzureEnv(c, env); err != nil {
@@ -480,6 +483,7 @@ func Usage() string {
 		{envMock, strconv.FormatBool(c.Mock.Enabled), "enable the built-in mock provider"},
 		{envMaxBodyBytes, formatSize(c.Server.MaxBodyBytes), "largest request body, bytes or with KiB/MiB/GiB"},
 		{envUpstreamTimeout, c.Upstream.Timeout.String(), "timeout of a whole non-streaming upstream request"},
+		{envUpstreamHTTP2, strconv.FormatBool(c.Upstream.HTTP2), "let calls to providers over TLS use HTTP/2 (net/http's Transport) rather than HTTP/1.1 on the request's goroutine"},
 		{envShutdownTimeout, c.Server.ShutdownTimeout.String(), "graceful shutdown timeout"},
 		{envPprofAddr, c.Server.PprofAddr, "host:port serving net/http/pprof (off when empty; use a loopback address)"},
 		{envGCMinHeap, formatSize(c.Server.GCMinHeap), "heap below which the garbage collector does not run; 0 for Go's own pacing; GOGC overrides"},

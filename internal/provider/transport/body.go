@@ -36,9 +36,15 @@ type Body struct {
 var _ io.ReadCloser = (*Body)(nil)
 
 // NewBody returns a Body reading rc. Before each read, which may wait for
-// the provider, it calls the function llmgate.StreamFlush finds in ctx.
+// the provider, it calls the function llmgate.StreamFlush finds in ctx; a
+// body from H1 calls it itself, only before a read that would wait.
 func NewBody(ctx context.Context, rc io.ReadCloser) *Body {
-	return &Body{rc: rc, flush: llmgate.StreamFlush(ctx)}
+	b := &Body{rc: rc, flush: llmgate.StreamFlush(ctx)}
+	if hb, ok := rc.(*h1Body); ok && b.flush != nil {
+		hb.flushBeforeWait(b.flush)
+		b.flush = nil
+	}
+	return b
 }
 
 // Read reads from the underlying body.
