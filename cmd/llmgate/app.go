@@ -180,8 +180,11 @@ func upstreamClient(cfg *config.Config) *http.Client {
 		TLSHandshakeTimeout: cfg.Upstream.ConnectTimeout,
 		MaxIdleConnsPerHost: cfg.Upstream.MaxIdleConnsPerHost,
 		IdleConnTimeout:     t.IdleConnTimeout,
-		Proxy:               t.Proxy,
-		Fallback:            t,
+		// The router retries an attempt that fails on a connection the
+		// server closed within this second.
+		CheckIdleAfter: time.Second,
+		Proxy:          t.Proxy,
+		Fallback:       t,
 	}}
 }
 

@@ -44,7 +44,8 @@ import (
 //     included; closing a body before its end, from any goroutine, closes
 //     the connection and ends a blocked read;
 //   - a pooled connection the server has closed is noticed before it is
-//     used (a non-blocking peek; see alive), and a request that failed on a
+//     used (a non-blocking peek; see alive; CheckIdleAfter spares the
+//     recently used ones the check), and a request that failed on a
 //     reused connection is sent once more, on another connection, when that
 //     is safe: its bytes did not all reach the server, or it is idempotent;
 //   - a streamed body flushes what the gateway wrote for its client only
@@ -76,6 +77,15 @@ type H1 struct {
 	// MaxResponseHeaderBytes bounds an answer's status line and headers; 0
 	// is 1 MiB.
 	MaxResponseHeaderBytes int64
+	// CheckIdleAfter is how long a pooled connection may have been idle
+	// and still be used without the check that the server has not closed
+	// it (alive); 0 checks every one. The check is a system call on the
+	// path of every request. Servers close idle connections after seconds
+	// (5 s for uvicorn and Node.js, 75 s for nginx); one that closes a
+	// connection sooner than this fails the request sent on it, as a
+	// connection that breaks in use does, and unless it is sent again
+	// (see RoundTrip) the caller's retry has to cover it.
+	CheckIdleAfter time.Duration
 	// Proxy, when set, picks a proxy for a request (see
 	// http.ProxyFromEnvironment); a request with one goes to Fallback.
 	Proxy func(*http.Request) (*url.URL, error)
@@ -203,7 +213,7 @@ func (t *H1) conn(ctx context.Context, key string, u *url.URL) (*h1Conn, error) 
 		if c.idleTimer != nil {
 			c.idleTimer.Stop()
 		}
-		if c.alive() {
+		if (t.CheckIdleAfter > 0 && time.Since(c.idleSince) < t.CheckIdleAfter) || c.alive() {
 			c.reused = true
 			return c, nil
 		}
@@ -227,6 +237,7 @@ func (t *H1) put(c *h1Conn) {
 		c.close()
 		return
 	}
+	c.idleSince = time.Now()
 	t.idle[c.key] = append(t.idle[c.key], c)
 	if t.IdleConnTimeout > 0 {
 		if c.idleTimer == nil {
@@ -329,6 +340,7 @@ type h1Conn struct {
 	tp        textproto.Reader
 	wbuf      []byte
 	reused    bool
+	idleSince time.Time // when it last went back to the pool
 	idleTimer *time.Timer
 	closeOnce sync.Once
 }

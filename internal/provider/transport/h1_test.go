@@ -1969,3 +1969,48 @@ func TestH1ValidatesBeforeTakingAConnection(t *testing.T) {
 	h1ReadAll(t, h1Get(t, h, srv.URL))
 	srv.wantConns(t, 1, "two requests around a refused one")
 }
+
+// TestH1CheckIdleAfter checks that a connection back in the pool for less
+// than CheckIdleAfter is used without the check, and one idle longer is
+// checked.
+func TestH1CheckIdleAfter(t *testing.T) {
+	post := func(h *H1, u string) error {
+		// An opaque body cannot be sent again.
+		req, err := http.NewRequestWithContext(h1Context(t), http.MethodPost, u+"?key=SECRET123", struct{ io.Reader }{strings.NewReader("payload")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.ContentLength = int64(len("payload"))
+		resp, err := h.RoundTrip(req)
+		if err == nil {
+			h1ReadAll(t, resp)
+		}
+		return err
+	}
+	t.Run("recently used: not checked", func(t *testing.T) {
+		srv := startH1Server(t, echoHandler, false, nil)
+		h := &H1{CheckIdleAfter: time.Hour}
+		defer h.CloseIdleConnections()
+		h1ReadAll(t, h1Get(t, h, srv.URL))
+		srv.CloseClientConnections()
+		srv.waitClosed(t, 1)
+		err := post(h, srv.URL)
+		if err == nil {
+			t.Fatal("a POST on a connection the server had closed succeeded: the connection was checked")
+		}
+		noSecret(t, "RoundTrip", err)
+	})
+	t.Run("idle longer: checked", func(t *testing.T) {
+		srv := startH1Server(t, echoHandler, false, nil)
+		h := &H1{CheckIdleAfter: time.Millisecond}
+		defer h.CloseIdleConnections()
+		h1ReadAll(t, h1Get(t, h, srv.URL))
+		srv.CloseClientConnections()
+		srv.waitClosed(t, 1)
+		time.Sleep(5 * time.Millisecond) // idle past CheckIdleAfter
+		if err := post(h, srv.URL); err != nil {
+			t.Fatalf("POST after the server closed the idle connection: %v", err)
+		}
+		srv.wantConns(t, 2, "a request after the server closed the first connection")
+	})
+}
