@@ -324,16 +324,14 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// sendBeforeLog flushes an answer whose framing is already decided (a
-// Content-Length, or an event stream), so that the client has it before the
-// request's log line is written rather than after. Other answers are left
-// to net/http, which may still give them a Content-Length.
+// sendBeforeLog flushes an answer with a Content-Length, so that the client
+// has it before the request's log line is written rather than after. Other
+// answers are left to net/http, which may still give them a
+// Content-Length. An event stream is not flushed: its last events leave
+// with the chunk that ends the body, in one write when the handler
+// returns, rather than in two around the log line.
 func (r *recorder) sendBeforeLog() {
-	if !r.wroteHeader {
-		return
-	}
-	h := r.Header()
-	if h["Content-Length"] != nil || (len(h["Content-Type"]) > 0 && h["Content-Type"][0] == "text/event-stream") {
+	if r.wroteHeader && r.Header()["Content-Length"] != nil {
 		r.Flush()
 	}
 }
