@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // ChatOptions shapes the chat completions body for one upstream.
@@ -131,10 +132,20 @@ const defaultSchemaName = "response"
 // req.Stream, decides whether the answer is streamed, so that the caller's
 // choice of method wins over a flag in the request.
 func encodeChatRequest(req *llmgate.ChatRequest, opts ChatOptions, stream bool) ([]byte, error) {
-	if b, ok := appendChatRequest(make([]byte, 0, chatRequestSize(req, opts)), req, opts, stream); ok {
-		return b, nil
+	b, _, err := encodeChatBody(req, opts, stream)
+	return b, err
+}
+
+// encodeChatBody is encodeChatRequest into a buffer from
+// transport.GetBodyBuffer: pooled reports one from its pool, which the body
+// must be sent with transport.NewRequest to go back to.
+func encodeChatBody(req *llmgate.ChatRequest, opts ChatOptions, stream bool) (body []byte, pooled bool, err error) {
+	buf, pooled := transport.GetBodyBuffer(chatRequestSize(req, opts))
+	if b, ok := appendChatRequest(buf, req, opts, stream); ok {
+		return b, pooled, nil
 	}
-	return marshalChatRequest(req, opts, stream)
+	b, err := marshalChatRequest(req, opts, stream)
+	return b, false, err
 }
 
 // marshalChatRequest is encodeChatRequest through the wire types and

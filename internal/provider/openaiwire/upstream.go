@@ -48,11 +48,11 @@ type Upstream struct {
 // Served.Model set to req.Model and Served.Upstream to the time until the
 // whole body was read.
 func (u *Upstream) Chat(ctx context.Context, ep Endpoint, req *llmgate.ChatRequest, opts ChatOptions) (*llmgate.ChatResponse, error) {
-	body, err := encodeChatRequest(req, opts, false)
+	body, pooled, err := encodeChatBody(req, opts, false)
 	if err != nil {
 		return nil, u.fail(err)
 	}
-	r, latency, err := call(ctx, u, ep, body, decodeChatResponse)
+	r, latency, err := call(ctx, u, ep, body, pooled, decodeChatResponse)
 	if err != nil {
 		return nil, err
 	}
@@ -66,11 +66,11 @@ func (u *Upstream) Chat(ctx context.Context, ep Endpoint, req *llmgate.ChatReque
 // The first chunk carries Served with Model set to req.Model and Upstream to
 // the time until those headers.
 func (u *Upstream) ChatStream(ctx context.Context, ep Endpoint, req *llmgate.ChatRequest, opts ChatOptions) (*ChatStream, error) {
-	body, err := encodeChatRequest(req, opts, true)
+	body, pooled, err := encodeChatBody(req, opts, true)
 	if err != nil {
 		return nil, u.fail(err)
 	}
-	resp, latency, err := u.send(ctx, ep, body, sseValue)
+	resp, latency, err := u.send(ctx, ep, body, pooled, sseValue)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (u *Upstream) Embed(ctx context.Context, ep Endpoint, req *llmgate.Embeddin
 	if err != nil {
 		return nil, u.fail(err)
 	}
-	r, latency, err := call(ctx, u, ep, body, decodeEmbeddingResponse)
+	r, latency, err := call(ctx, u, ep, body, false, decodeEmbeddingResponse)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (u *Upstream) GenerateImage(ctx context.Context, ep Endpoint, req *llmgate.
 	if err != nil {
 		return nil, u.fail(err)
 	}
-	r, latency, err := call(ctx, u, ep, body, func(data []byte) (*llmgate.ImageResponse, error) { return decodeImageResponse(data, req) })
+	r, latency, err := call(ctx, u, ep, body, false, func(data []byte) (*llmgate.ImageResponse, error) { return decodeImageResponse(data, req) })
 	if err != nil {
 		return nil, err
 	}
@@ -121,13 +121,13 @@ var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // live memory, which the garbage collector's heap goal doubles.
 const maxPooledAnswer = 64 << 10
 
-// call posts body, reads the whole answer within the size limit and
-// decodes it with decode, which must not keep the bytes it is given. It
-// returns the result and the time until the answer was read.
-func call[T any](ctx context.Context, u *Upstream, ep Endpoint, body []byte, decode func([]byte) (T, error)) (T, time.Duration, error) {
+// call posts body (pooled as send says), reads the whole answer within the
+// size limit and decodes it with decode, which must not keep the bytes it
+// is given. It returns the result and the time until the answer was read.
+func call[T any](ctx context.Context, u *Upstream, ep Endpoint, body []byte, pooled bool, decode func([]byte) (T, error)) (T, time.Duration, error) {
 	var zero T
 	start := time.Now()
-	resp, _, err := u.send(ctx, ep, body, jsonValue)
+	resp, _, err := u.send(ctx, ep, body, pooled, jsonValue)
 	if err != nil {
 		return zero, 0, err
 	}
@@ -161,15 +161,17 @@ func call[T any](ctx context.Context, u *Upstream, ep Endpoint, body []byte, dec
 
 // send posts body and returns a successful response with its body unread,
 // and the time until its headers; an error status becomes an *llmgate.Error.
-// accept is the value of the Accept header, jsonValue or sseValue.
-func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, accept []string) (*http.Response, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
+// accept is the value of the Accept header, jsonValue or sseValue. A pooled
+// body, from transport.GetBodyBuffer, goes back to its pool once sent.
+func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, pooled bool, accept []string) (*http.Response, time.Duration, error) {
+	req, release, err := transport.NewRequest(ctx, http.MethodPost, ep.URL, body, pooled)
 	if err != nil {
 		return nil, 0, u.fail(&llmgate.Error{Code: llmgate.EInternal, Provider: u.Provider, Message: "the provider's address is invalid", Err: transport.StripURL(err)})
 	}
 	setHeader(req.Header, ep.Header, accept)
 	start := time.Now()
 	resp, err := transport.Do(u.HTTPClient, req)
+	release() // body is the transport's alone now, until it closes it
 	if err != nil {
 		return nil, 0, u.fail(transport.Error(ctx, u.Provider, "sending request", err))
 	}

@@ -3,6 +3,7 @@ package openaiwire
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/provider/providertest"
+	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 const testKey = "sk-test-0123456789abcdefghijklmnop"
@@ -486,5 +489,76 @@ func TestRequestBodyIsInMemory(t *testing.T) {
 		if got != want {
 			t.Errorf("request %d: body of type %v, want %v", i, got, want)
 		}
+	}
+}
+
+// TestLargeChatBodiesSentWhole sends chats whose bodies are encoded into
+// pooled buffers (transport.GetBodyBuffer), each prompt different, from
+// several goroutines at once, and checks that the upstream reads each
+// prompt as it was, once. transport's TestPooledBodiesSentWhole, which
+// overwrites every released buffer, is the test of the release itself;
+// this one is of the adapter's use of it.
+func TestLargeChatBodiesSentWhole(t *testing.T) {
+	// A large body is sent from a pooled buffer, a small one as before.
+	var types []reflect.Type
+	tr := bodyTypeTransport{cannedTransport{providertest.ReadFile(t, "chat_response_azure.json")}, &types}
+	cu := &Upstream{Provider: "openai", HTTPClient: &http.Client{Transport: tr}, Secret: testKey}
+	big := &llmgate.ChatRequest{Model: "gpt-4o", Messages: []llmgate.Message{{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart(strings.Repeat("x", 100<<10))}}}}
+	if _, err := cu.Chat(context.Background(), Endpoint{URL: "http://upstream.invalid/v1/chat/completions"}, big, ChatOptions{Model: "gpt-4o"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(types) != 1 || types[0].String() != "*transport.pooledReader" {
+		t.Fatalf("a 100 KiB chat was sent with bodies of types %v, want one *transport.pooledReader", types)
+	}
+
+	var mu sync.Mutex
+	got := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []struct{ Content string } `json:"messages"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) != 1 {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got[req.Messages[0].Content]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(providertest.ReadFile(t, "chat_response_azure.json"))
+	}))
+	defer srv.Close()
+	h := &transport.H1{}
+	defer h.CloseIdleConnections()
+	u := &Upstream{Provider: "openai", HTTPClient: &http.Client{Transport: h}, Secret: testKey}
+	prompt := func(w, i int) string { return strings.Repeat(fmt.Sprintf("prompt %d.%d <&> ", w, i), 100<<10/14) }
+	const workers, each = 4, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				req := &llmgate.ChatRequest{Model: "gpt-4o", Messages: []llmgate.Message{{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart(prompt(w, i))}}}}
+				_, err := u.Chat(context.Background(), Endpoint{URL: srv.URL}, req, ChatOptions{Model: "gpt-4o"})
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for w := range workers {
+		for i := range each {
+			if n := got[prompt(w, i)]; n != 1 {
+				t.Errorf("prompt %d.%d: the upstream read it %d times, want 1", w, i, n)
+			}
+		}
+	}
+	if len(got) != workers*each {
+		t.Errorf("the upstream read %d different prompts, want %d", len(got), workers*each)
 	}
 }

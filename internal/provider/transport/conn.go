@@ -51,11 +51,15 @@ func (c bodyConn) ReadFrom(r io.Reader) (int64, error) {
 var nopCloser = reflect.TypeOf(io.NopCloser(bytes.NewReader(nil)))
 
 // bytesReader returns the bytes.Reader r is, or that io.NopCloser wrapped
-// into r, or nil. The wrapper's type is unexported, but its one field is
-// the embedded io.Reader, which reflection may read.
+// into r, or that a pooled body (NewRequest) holds, or nil. The wrapper's
+// type is unexported, but its one field is the embedded io.Reader, which
+// reflection may read.
 func bytesReader(r io.Reader) *bytes.Reader {
-	if br, ok := r.(*bytes.Reader); ok {
+	switch br := r.(type) {
+	case *bytes.Reader:
 		return br
+	case *pooledReader:
+		return &br.Reader
 	}
 	if reflect.TypeOf(r) != nopCloser {
 		return nil
