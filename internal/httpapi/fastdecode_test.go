@@ -8,10 +8,12 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/bufpool"
 )
 
 // cmpBody compares decoded bodies field by field, unexported ones included,
@@ -422,6 +424,39 @@ func TestReadJSONLimits(t *testing.T) {
 				t.Errorf("prompt of %d bytes, want %d", len(v.Messages[0].Content.parts[0].Text), 2<<20)
 			}
 		})
+	}
+}
+
+// TestReadJSONPooledBodyOwnsNothing reads bodies of lengths that readJSON
+// reads into bufpool's buffers, with each buffer overwritten as it goes
+// back, and checks that the decoded prompt is intact: its text must be a
+// copy, not a view of the buffer.
+func TestReadJSONPooledBodyOwnsNothing(t *testing.T) {
+	var puts atomic.Int32
+	f := func(b []byte) {
+		puts.Add(1)
+		for i := range b {
+			b[i] = 'X'
+		}
+	}
+	bufpool.OnPut.Store(&f)
+	defer bufpool.OnPut.Store(nil)
+	s := &Server{MaxBodyBytes: 4 << 20}
+	s.Handler()
+	for _, n := range []int{maxPooledBody, 100 << 10, maxBodyPrealloc - 1024} {
+		prompt := strings.Repeat("abcdefgh", n/8)
+		before := puts.Load()
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(oaMsg(strconv.Quote(prompt))))
+		var v oaChatRequest
+		if err := s.readJSON(httptest.NewRecorder(), r, &v); err != nil {
+			t.Fatal(err)
+		}
+		if puts.Load() == before {
+			t.Fatalf("a %d-byte prompt: no buffer went back to bufpool", n)
+		}
+		if got := v.Messages[0].Content.parts[0].Text; got != prompt {
+			t.Fatalf("a %d-byte prompt reads back as %d bytes starting %.16q after its buffer was reused", n, len(got), got)
+		}
 	}
 }
 

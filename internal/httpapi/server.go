@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/bufpool"
 )
 
 // Backend is what the native API needs of the gateway.
@@ -558,16 +559,29 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(s.BodyReadTimeout))
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooledBody {
-			bufPool.Put(buf)
+	var buf *bytes.Buffer
+	pooled := false // a buffer from bufpool, which decoded texts must not share
+	// ReadFrom wants MinRead bytes of room to see the end of the body.
+	if n := r.ContentLength + bytes.MinRead; r.ContentLength > 0 && n > maxPooledBody && n <= maxBodyPrealloc {
+		// A large body, of a length announced: a buffer of its size
+		// class from bufpool, back there once decoded (with copies).
+		var b []byte
+		b, pooled = bufpool.Get(int(n))
+		buf = bytes.NewBuffer(b)
+		if pooled {
+			defer bufpool.Put(b)
 		}
-	}()
-	if n := r.ContentLength; n > 0 && n+bytes.MinRead <= maxBodyPrealloc {
-		// ReadFrom wants MinRead bytes of room to see the end of the body.
-		buf.Grow(int(n) + bytes.MinRead)
+	} else {
+		buf = bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer func() {
+			if buf.Cap() <= maxPooledBody {
+				bufPool.Put(buf)
+			}
+		}()
+		if n := r.ContentLength; n > 0 && n+bytes.MinRead <= maxBodyPrealloc {
+			buf.Grow(int(n) + bytes.MinRead)
+		}
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
 	// Clear the deadline: a long answer must not be cut by it.
@@ -582,9 +596,9 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if buf.Len() == 0 {
 		return llmgate.Errorf(llmgate.EInvalidJSON, "the request body is empty; a JSON object is required")
 	}
-	// A buffer too large for the pool is the body's alone from here on, so
-	// the decoded texts may share it rather than copy it.
-	return decodeBody(buf.Bytes(), buf.Cap() > maxPooledBody, v)
+	// A buffer too large for the pools is the body's alone from here on,
+	// so the decoded texts may share it rather than copy it.
+	return decodeBody(buf.Bytes(), !pooled && buf.Cap() > maxPooledBody, v)
 }
 
 // decodeBody decodes data into v, which points to a zero value: with the

@@ -4,71 +4,19 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"math/bits"
 	"net/http"
-	"sync"
 	"sync/atomic"
+
+	"github.com/llmgate/llmgate/internal/bufpool"
 )
 
-// Request bodies of a prompt or more are encoded into buffers from a pool
-// and sent from them: a new buffer of that size is zeroed by the runtime
-// before the encoder overwrites it, a pass over every byte of the body, and
-// is garbage the next moment. The buffer goes back to the pool once the
-// transport is done with the body, which it says by closing it.
-const (
-	// MinPooledBody is the smallest body GetBodyBuffer pools; smaller
-	// ones cost little to allocate.
-	MinPooledBody = 64 << 10
-	// maxPooledBodyClass is the size class of the largest pooled buffer,
-	// 64 KiB << 7 = 8 MiB; larger bodies are allocated.
-	maxPooledBodyClass = 7
-)
+// MinPooledBody is the smallest body GetBodyBuffer pools.
+const MinPooledBody = bufpool.Min
 
-// bodyBuffers holds, per size class c, buffers of MinPooledBody << c bytes.
-var bodyBuffers [maxPooledBodyClass + 1]sync.Pool
-
-// bodyClass returns the size class of a buffer of at least n bytes, and
-// false past the largest.
-func bodyClass(n int) (int, bool) {
-	if n <= MinPooledBody {
-		return 0, true
-	}
-	c := bits.Len(uint((n - 1) / MinPooledBody))
-	return c, c <= maxPooledBodyClass
-}
-
-// GetBodyBuffer returns an empty buffer with room for n bytes: from the
-// pool when n is MinPooledBody or more (and not past the largest class), and
-// pooled then reports true; the caller sends it with NewRequest, which
-// returns it. Otherwise it is a new buffer that is not pooled.
-func GetBodyBuffer(n int) (buf []byte, pooled bool) {
-	c, ok := bodyClass(n)
-	if n < MinPooledBody || !ok {
-		return make([]byte, 0, n), false
-	}
-	if p, _ := bodyBuffers[c].Get().(*[]byte); p != nil {
-		return (*p)[:0], true
-	}
-	return make([]byte, 0, MinPooledBody<<c), true
-}
-
-// putBodyBuffer returns b to the pool of its class. A buffer that grew
-// past its class while it was filled is left to the garbage collector.
-func putBodyBuffer(b []byte) {
-	c, ok := bodyClass(cap(b))
-	if !ok || cap(b) != MinPooledBody<<c {
-		return
-	}
-	if f := poisonReleased.Load(); f != nil {
-		(*f)(b[:cap(b)])
-	}
-	b = b[:0]
-	bodyBuffers[c].Put(&b)
-}
-
-// poisonReleased, set by tests, overwrites a buffer as it goes back to the
-// pool, so that a read of a body after its release shows.
-var poisonReleased atomic.Pointer[func([]byte)]
+// GetBodyBuffer returns an empty buffer with room for n bytes, for a
+// request body: from bufpool when pooled, and then the caller sends it with
+// NewRequest, which returns it to the pool once the body is sent.
+func GetBodyBuffer(n int) (buf []byte, pooled bool) { return bufpool.Get(n) }
 
 // NewRequest returns a request to url with body, and the function the
 // caller calls once RoundTrip has returned (whatever it returned). Unless
@@ -89,7 +37,7 @@ func NewRequest(ctx context.Context, method, url string, body []byte, pooled boo
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
-		putBodyBuffer(body)
+		bufpool.Put(body)
 		return nil, nil, err
 	}
 	s := &sharedBody{b: body}
@@ -117,7 +65,7 @@ func (s *sharedBody) reader() *pooledReader {
 
 func (s *sharedBody) release() {
 	if s.refs.Add(-1) == 0 {
-		putBodyBuffer(s.b)
+		bufpool.Put(s.b)
 	}
 }
 

@@ -16,28 +16,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-)
 
-func TestGetBodyBuffer(t *testing.T) {
-	for _, c := range []struct {
-		n       int
-		pooled  bool
-		wantCap int
-	}{
-		{0, false, 0},
-		{MinPooledBody - 1, false, MinPooledBody - 1},
-		{MinPooledBody, true, MinPooledBody},
-		{MinPooledBody + 1, true, 2 * MinPooledBody},
-		{100 << 10, true, 128 << 10},
-		{8 << 20, true, 8 << 20},
-		{8<<20 + 1, false, 8<<20 + 1},
-	} {
-		b, pooled := GetBodyBuffer(c.n)
-		if pooled != c.pooled || cap(b) != c.wantCap || len(b) != 0 {
-			t.Errorf("GetBodyBuffer(%d): len %d, cap %d, pooled %v; want len 0, cap %d, pooled %v", c.n, len(b), cap(b), pooled, c.wantCap, c.pooled)
-		}
-	}
-}
+	"github.com/llmgate/llmgate/internal/bufpool"
+)
 
 // releases counts the pooled buffers that go back to the pool while the
 // test runs, and poisons them.
@@ -49,8 +30,8 @@ func releases(t *testing.T) *atomic.Int32 {
 			b[i] = 'X'
 		}
 	}
-	poisonReleased.Store(&f)
-	t.Cleanup(func() { poisonReleased.Store(nil) })
+	bufpool.OnPut.Store(&f)
+	t.Cleanup(func() { bufpool.OnPut.Store(nil) })
 	return &n
 }
 
