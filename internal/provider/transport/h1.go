@@ -364,8 +364,8 @@ type waitConn struct {
 }
 
 func (w *waitConn) Read(p []byte) (int, error) {
-	if w.beforeWait != nil {
-		if n, err, ok := w.tryRead(p); ok {
+	if w.beforeWait != nil && len(p) > 0 {
+		if n, err, ok := w.readFlushing(p); ok {
 			return n, err
 		}
 		w.beforeWait()

@@ -6,6 +6,6 @@ package transport
 // Without a way to peek at the socket, only what is buffered tells.
 func (c *h1Conn) alive() bool { return c.br.Buffered() == 0 }
 
-// tryRead would read without waiting; here it cannot, and the caller reads
-// as usual.
-func (w *waitConn) tryRead(p []byte) (n int, err error, ok bool) { return 0, nil, false }
+// readFlushing would read and flush only before waiting; here it cannot,
+// and the caller flushes and reads as usual.
+func (w *waitConn) readFlushing(p []byte) (n int, err error, ok bool) { return 0, nil, false }

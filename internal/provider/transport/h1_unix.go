@@ -35,23 +35,37 @@ func (c *h1Conn) alive() bool {
 	return errors.Is(perr, syscall.EAGAIN)
 }
 
-// tryRead reads what the socket holds without waiting; ok is false when it
-// holds nothing yet (or the connection cannot be read that way), and the
-// caller reads as usual.
-func (w *waitConn) tryRead(p []byte) (n int, err error, ok bool) {
-	if w.rc == nil || len(p) == 0 {
+// readFlushing reads the socket, calling beforeWait once, and only, when
+// the socket is empty and the read has to wait. It is what net.Conn's Read
+// does, with the call between the read that finds nothing and the wait
+// for the next bytes: a read the runtime would make before its wait is
+// not made twice. ok is false when the connection cannot be read that
+// way, and the caller reads as usual.
+func (w *waitConn) readFlushing(p []byte) (n int, err error, ok bool) {
+	if w.rc == nil {
 		return 0, nil, false
 	}
 	var errno error
+	flushed := false
 	rerr := w.rc.Read(func(fd uintptr) bool {
-		n, errno = syscall.Read(int(fd), p)
-		return true // never wait
+		for {
+			n, errno = syscall.Read(int(fd), p)
+			if errno != syscall.EINTR {
+				break
+			}
+		}
+		if errno != syscall.EAGAIN {
+			return true
+		}
+		if !flushed {
+			flushed = true
+			w.beforeWait()
+		}
+		return false // wait until the socket is readable, then read again
 	})
 	switch {
 	case rerr != nil:
 		return 0, rerr, true // closed, or past its deadline
-	case errno == syscall.EAGAIN || errno == syscall.EINTR:
-		return 0, nil, false
 	case errno != nil:
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", errno)}, true
 	case n == 0:
