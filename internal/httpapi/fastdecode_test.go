@@ -8,12 +8,11 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
-	"github.com/llmgate/llmgate/internal/bufpool"
+	"github.com/llmgate/llmgate/internal/bufpool/bufpooltest"
 )
 
 // cmpBody compares decoded bodies field by field, unexported ones included,
@@ -432,15 +431,7 @@ func TestReadJSONLimits(t *testing.T) {
 // back, and checks that the decoded prompt is intact: its text must be a
 // copy, not a view of the buffer.
 func TestReadJSONPooledBodyOwnsNothing(t *testing.T) {
-	var puts atomic.Int32
-	f := func(b []byte) {
-		puts.Add(1)
-		for i := range b {
-			b[i] = 'X'
-		}
-	}
-	bufpool.OnPut.Store(&f)
-	defer bufpool.OnPut.Store(nil)
+	puts := bufpooltest.Poison(t)
 	s := &Server{MaxBodyBytes: 4 << 20}
 	s.Handler()
 	for _, n := range []int{maxPooledBody, 100 << 10, maxBodyPrealloc - 1024} {

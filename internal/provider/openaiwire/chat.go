@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
-	"github.com/llmgate/llmgate/internal/provider/transport"
+	"github.com/llmgate/llmgate/internal/bufpool"
 )
 
 // ChatOptions shapes the chat completions body for one upstream.
@@ -130,17 +130,11 @@ const defaultSchemaName = "response"
 
 // encodeChatRequest returns the chat completions body for req. stream, not
 // req.Stream, decides whether the answer is streamed, so that the caller's
-// choice of method wins over a flag in the request.
-func encodeChatRequest(req *llmgate.ChatRequest, opts ChatOptions, stream bool) ([]byte, error) {
-	b, _, err := encodeChatBody(req, opts, stream)
-	return b, err
-}
-
-// encodeChatBody is encodeChatRequest into a buffer from
-// transport.GetBodyBuffer: pooled reports one from its pool, which the body
-// must be sent with transport.NewRequest to go back to.
-func encodeChatBody(req *llmgate.ChatRequest, opts ChatOptions, stream bool) (body []byte, pooled bool, err error) {
-	buf, pooled := transport.GetBodyBuffer(chatRequestSize(req, opts))
+// choice of method wins over a flag in the request. The body is in a buffer
+// from bufpool.Get; pooled reports one from the pool, which the body must be
+// sent with transport.NewRequest to go back to.
+func encodeChatRequest(req *llmgate.ChatRequest, opts ChatOptions, stream bool) (body []byte, pooled bool, err error) {
+	buf, pooled := bufpool.Get(chatRequestSize(req, opts))
 	if b, ok := appendChatRequest(buf, req, opts, stream); ok {
 		return b, pooled, nil
 	}

@@ -120,7 +120,7 @@ func TestEncodeChatRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := encodeChatRequest(tt.req, tt.opts, tt.stream)
+			got, _, err := encodeChatRequest(tt.req, tt.opts, tt.stream)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,7 +130,7 @@ func TestEncodeChatRequest(t *testing.T) {
 }
 
 func TestEncodeChatRequestOmitsUnset(t *testing.T) {
-	got, err := encodeChatRequest(&llmgate.ChatRequest{
+	got, _, err := encodeChatRequest(&llmgate.ChatRequest{
 		Messages: []llmgate.Message{{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart("hi")}}},
 	}, ChatOptions{Model: "m"}, false)
 	if err != nil {
@@ -153,7 +153,7 @@ func TestEncodeChatRequestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := encodeChatRequest(tt.req, ChatOptions{Model: "m"}, false)
+			_, _, err := encodeChatRequest(tt.req, ChatOptions{Model: "m"}, false)
 			if !errors.Is(err, &llmgate.Error{Code: llmgate.EInvalidRequest}) {
 				t.Errorf("err = %v, want code %s", err, llmgate.EInvalidRequest)
 			}
@@ -238,7 +238,7 @@ func BenchmarkChatRequestEncode(b *testing.B) {
 	b.Run("all_params", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := encodeChatRequest(allParamsChat, ChatOptions{Model: "gpt-4o"}, true); err != nil {
+			if _, _, err := encodeChatRequest(allParamsChat, ChatOptions{Model: "gpt-4o"}, true); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -256,7 +256,7 @@ func BenchmarkChatRequestEncode(b *testing.B) {
 			b.SetBytes(int64(size.n))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := encodeChatRequest(req, ChatOptions{Model: "gpt-4o"}, false); err != nil {
+				if _, _, err := encodeChatRequest(req, ChatOptions{Model: "gpt-4o"}, false); err != nil {
 					b.Fatal(err)
 				}
 			}

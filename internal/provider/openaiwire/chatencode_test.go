@@ -119,7 +119,7 @@ func checkEncoderAgrees(t *testing.T, req *llmgate.ChatRequest, opts ChatOptions
 	if ok && !bytes.Equal(got, want) {
 		t.Fatalf("fast path differs from encoding/json:\n got %q\nwant %q", got, want)
 	}
-	got, err := encodeChatRequest(req, opts, stream)
+	got, _, err := encodeChatRequest(req, opts, stream)
 	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
 		t.Fatalf("encodeChatRequest error = %v, want %v", err, wantErr)
 	}
@@ -155,7 +155,7 @@ func TestAppendChatRequestRefusesErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			checkEncoderAgrees(t, tt.req, ChatOptions{Model: "m"}, true)
-			_, err := encodeChatRequest(tt.req, ChatOptions{Model: "m"}, true)
+			_, _, err := encodeChatRequest(tt.req, ChatOptions{Model: "m"}, true)
 			if !errors.Is(err, &llmgate.Error{Code: llmgate.EInvalidRequest}) {
 				t.Errorf("err = %v, want code %s", err, llmgate.EInvalidRequest)
 			}
@@ -189,7 +189,7 @@ func TestEncodeChatRequestAllocatesOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			req := &llmgate.ChatRequest{Messages: tt.msgs, Params: allParamsChat.Params}
 			allocs := testing.AllocsPerRun(10, func() {
-				if _, err := encodeChatRequest(req, ChatOptions{Model: "gpt-4o"}, true); err != nil {
+				if _, _, err := encodeChatRequest(req, ChatOptions{Model: "gpt-4o"}, true); err != nil {
 					t.Fatal(err)
 				}
 			})

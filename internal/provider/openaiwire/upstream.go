@@ -48,7 +48,7 @@ type Upstream struct {
 // Served.Model set to req.Model and Served.Upstream to the time until the
 // whole body was read.
 func (u *Upstream) Chat(ctx context.Context, ep Endpoint, req *llmgate.ChatRequest, opts ChatOptions) (*llmgate.ChatResponse, error) {
-	body, pooled, err := encodeChatBody(req, opts, false)
+	body, pooled, err := encodeChatRequest(req, opts, false)
 	if err != nil {
 		return nil, u.fail(err)
 	}
@@ -66,7 +66,7 @@ func (u *Upstream) Chat(ctx context.Context, ep Endpoint, req *llmgate.ChatReque
 // The first chunk carries Served with Model set to req.Model and Upstream to
 // the time until those headers.
 func (u *Upstream) ChatStream(ctx context.Context, ep Endpoint, req *llmgate.ChatRequest, opts ChatOptions) (*ChatStream, error) {
-	body, pooled, err := encodeChatBody(req, opts, true)
+	body, pooled, err := encodeChatRequest(req, opts, true)
 	if err != nil {
 		return nil, u.fail(err)
 	}
@@ -162,7 +162,7 @@ func call[T any](ctx context.Context, u *Upstream, ep Endpoint, body []byte, poo
 // send posts body and returns a successful response with its body unread,
 // and the time until its headers; an error status becomes an *llmgate.Error.
 // accept is the value of the Accept header, jsonValue or sseValue. A pooled
-// body, from transport.GetBodyBuffer, goes back to its pool once sent.
+// body, from bufpool.Get, goes back to its pool once sent.
 func (u *Upstream) send(ctx context.Context, ep Endpoint, body []byte, pooled bool, accept []string) (*http.Response, time.Duration, error) {
 	req, release, err := transport.NewRequest(ctx, http.MethodPost, ep.URL, body, pooled)
 	if err != nil {

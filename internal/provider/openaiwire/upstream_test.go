@@ -493,7 +493,7 @@ func TestRequestBodyIsInMemory(t *testing.T) {
 }
 
 // TestLargeChatBodiesSentWhole sends chats whose bodies are encoded into
-// pooled buffers (transport.GetBodyBuffer), each prompt different, from
+// pooled buffers (bufpool.Get), each prompt different, from
 // several goroutines at once, and checks that the upstream reads each
 // prompt as it was, once. transport's TestPooledBodiesSentWhole, which
 // overwrites every released buffer, is the test of the release itself;

@@ -129,6 +129,18 @@ func h1Get(t testing.TB, rt http.RoundTripper, url string) *http.Response {
 	return h1Do(t, rt, req)
 }
 
+// h1Refused sends req through rt, fails the test with msg if it is
+// answered, and returns RoundTrip's error.
+func h1Refused(t testing.TB, rt http.RoundTripper, req *http.Request, msg string) error {
+	t.Helper()
+	resp, err := rt.RoundTrip(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal(msg)
+	}
+	return err
+}
+
 // h1ReadAll reads resp's body to its end and closes it.
 func h1ReadAll(t testing.TB, resp *http.Response) string {
 	t.Helper()
@@ -945,11 +957,7 @@ func TestH1Retry(t *testing.T) {
 		defer h.CloseIdleConnections()
 		req, _ := http.NewRequestWithContext(h1Context(t), http.MethodGet, srv.url+"/?key=SECRET123", nil)
 		req.Header.Set("Api-Key", "SECRET456")
-		resp, err := h.RoundTrip(req)
-		if err == nil {
-			resp.Body.Close()
-			t.Fatal("RoundTrip succeeded against a server that closes every connection")
-		}
+		err := h1Refused(t, h, req, "RoundTrip succeeded against a server that closes every connection")
 		noSecret(t, "RoundTrip", err)
 		if got, conns := srv.requests.Load(), srv.conns.Load(); got != 1 || conns != 1 {
 			t.Fatalf("the server read %d requests on %d connections, want 1 on 1", got, conns)
@@ -1433,11 +1441,7 @@ func TestH1InvalidRequests(t *testing.T) {
 			req, _ := http.NewRequestWithContext(h1Context(t), http.MethodPost, srv.URL+"/?key=SECRET123", body)
 			req.ContentLength = 5
 			tt.modify(req)
-			resp, err := h.RoundTrip(req)
-			if err == nil {
-				resp.Body.Close()
-				t.Fatal("RoundTrip succeeded, want an error")
-			}
+			err := h1Refused(t, h, req, "RoundTrip succeeded, want an error")
 			if !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("error %q does not name %q", err, tt.wantText)
 			}
@@ -1457,10 +1461,7 @@ func TestH1InvalidRequests(t *testing.T) {
 		var wc writeCounter
 		h := &H1{DialContext: wc.dial}
 		req := &http.Request{Method: http.MethodGet, URL: &url.URL{Scheme: "http", Path: "/x"}, Header: http.Header{}}
-		if resp, err := h.RoundTrip(req); err == nil {
-			resp.Body.Close()
-			t.Fatal("RoundTrip succeeded for a URL without a host")
-		}
+		h1Refused(t, h, req, "RoundTrip succeeded for a URL without a host")
 		if n := wc.dials.Load(); n != 0 {
 			t.Errorf("%d dials for a URL without a host", n)
 		}
@@ -1468,10 +1469,7 @@ func TestH1InvalidRequests(t *testing.T) {
 
 	t.Run("nil URL", func(t *testing.T) {
 		h := &H1{}
-		if resp, err := h.RoundTrip(&http.Request{Method: http.MethodGet, Header: http.Header{}}); err == nil {
-			resp.Body.Close()
-			t.Fatal("RoundTrip succeeded for a nil URL")
-		}
+		h1Refused(t, h, &http.Request{Method: http.MethodGet, Header: http.Header{}}, "RoundTrip succeeded for a nil URL")
 	})
 
 	t.Run("ContentLength with no body", func(t *testing.T) {
@@ -1479,10 +1477,7 @@ func TestH1InvalidRequests(t *testing.T) {
 		h := &H1{DialContext: wc.dial}
 		req, _ := http.NewRequestWithContext(h1Context(t), http.MethodPost, srv.URL, nil)
 		req.ContentLength = 10
-		if resp, err := h.RoundTrip(req); err == nil {
-			resp.Body.Close()
-			t.Fatal("RoundTrip succeeded for a ContentLength of 10 with no body")
-		}
+		h1Refused(t, h, req, "RoundTrip succeeded for a ContentLength of 10 with no body")
 		if n := wc.written.Load(); n != 0 {
 			t.Errorf("%d bytes written", n)
 		}
@@ -1493,10 +1488,7 @@ func TestH1InvalidRequests(t *testing.T) {
 		defer h.CloseIdleConnections()
 		req, _ := http.NewRequestWithContext(h1Context(t), http.MethodPost, srv.URL, struct{ io.Reader }{strings.NewReader("hello")})
 		req.ContentLength = 10
-		if resp, err := h.RoundTrip(req); err == nil {
-			resp.Body.Close()
-			t.Fatal("RoundTrip succeeded with a body of 5 bytes for a ContentLength of 10")
-		}
+		h1Refused(t, h, req, "RoundTrip succeeded with a body of 5 bytes for a ContentLength of 10")
 	})
 }
 
@@ -1616,11 +1608,7 @@ func TestH1TLS(t *testing.T) {
 		srv := startH1Server(t, echoHandler, true, nil)
 		h := &H1{}
 		req, _ := http.NewRequestWithContext(h1Context(t), http.MethodGet, srv.URL+"/?key=SECRET123", nil)
-		resp, err := h.RoundTrip(req)
-		if err == nil {
-			resp.Body.Close()
-			t.Fatal("RoundTrip succeeded with an untrusted certificate")
-		}
+		err := h1Refused(t, h, req, "RoundTrip succeeded with an untrusted certificate")
 		noSecret(t, "RoundTrip", err)
 	})
 }
@@ -1962,10 +1950,7 @@ func TestH1ValidatesBeforeTakingAConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.Header.Set("X-Bad", "a\r\nInjected: yes")
-	if resp, err := h.RoundTrip(req); err == nil {
-		resp.Body.Close()
-		t.Fatal("a header value with a line break was sent")
-	}
+	h1Refused(t, h, req, "a header value with a line break was sent")
 	h1ReadAll(t, h1Get(t, h, srv.URL))
 	srv.wantConns(t, 1, "two requests around a refused one")
 }

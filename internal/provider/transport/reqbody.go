@@ -10,18 +10,10 @@ import (
 	"github.com/llmgate/llmgate/internal/bufpool"
 )
 
-// MinPooledBody is the smallest body GetBodyBuffer pools.
-const MinPooledBody = bufpool.Min
-
-// GetBodyBuffer returns an empty buffer with room for n bytes, for a
-// request body: from bufpool when pooled, and then the caller sends it with
-// NewRequest, which returns it to the pool once the body is sent.
-func GetBodyBuffer(n int) (buf []byte, pooled bool) { return bufpool.Get(n) }
-
 // NewRequest returns a request to url with body, and the function the
 // caller calls once RoundTrip has returned (whatever it returned). Unless
 // pooled, it is http.NewRequestWithContext with a bytes.Reader. A pooled
-// body, from GetBodyBuffer, is shared by the caller, the request's Body and
+// body, from bufpool.Get, is shared by the caller, the request's Body and
 // the copies its GetBody makes (a transport sends a request again with
 // one); the buffer returns to the pool when the last of them is done: the
 // caller's release and every body's Close. Transports close a request's

@@ -18,36 +18,22 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate/internal/bufpool"
+	"github.com/llmgate/llmgate/internal/bufpool/bufpooltest"
 )
-
-// releases counts the pooled buffers that go back to the pool while the
-// test runs, and poisons them.
-func releases(t *testing.T) *atomic.Int32 {
-	var n atomic.Int32
-	f := func(b []byte) {
-		n.Add(1)
-		for i := range b {
-			b[i] = 'X'
-		}
-	}
-	bufpool.OnPut.Store(&f)
-	t.Cleanup(func() { bufpool.OnPut.Store(nil) })
-	return &n
-}
 
 // TestNewRequestReleasesAfterLastUse checks that a pooled body goes back
 // to the pool once, when the caller has released it and every body the
 // request handed out is closed, and not before.
 func TestNewRequestReleasesAfterLastUse(t *testing.T) {
-	n := releases(t)
-	buf, pooled := GetBodyBuffer(MinPooledBody)
-	buf = append(buf, bytes.Repeat([]byte("a"), MinPooledBody)...)
+	n := bufpooltest.Poison(t)
+	buf, pooled := bufpool.Get(bufpool.Min)
+	buf = append(buf, bytes.Repeat([]byte("a"), bufpool.Min)...)
 	req, release, err := NewRequest(context.Background(), http.MethodPost, "http://example.test/", buf, pooled)
 	if err != nil || !pooled {
 		t.Fatal(err, pooled)
 	}
-	if req.ContentLength != int64(MinPooledBody) {
-		t.Fatalf("ContentLength %d, want %d", req.ContentLength, MinPooledBody)
+	if req.ContentLength != int64(bufpool.Min) {
+		t.Fatalf("ContentLength %d, want %d", req.ContentLength, bufpool.Min)
 	}
 	again, err := req.GetBody()
 	if err != nil {
@@ -60,7 +46,7 @@ func TestNewRequestReleasesAfterLastUse(t *testing.T) {
 		t.Fatalf("released while a copy from GetBody was open")
 	}
 	b, err := io.ReadAll(again)
-	if err != nil || len(b) != MinPooledBody || b[0] != 'a' {
+	if err != nil || len(b) != bufpool.Min || b[0] != 'a' {
 		t.Fatalf("the copy read %d bytes (%v)", len(b), err)
 	}
 	again.Close()
@@ -75,7 +61,7 @@ func TestNewRequestReleasesAfterLastUse(t *testing.T) {
 // transport that read a body after its release, or two requests that
 // shared a buffer, would send the server other bytes than the request's.
 func TestPooledBodiesSentWhole(t *testing.T) {
-	n := releases(t)
+	n := bufpooltest.Poison(t)
 	handler := func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -144,7 +130,7 @@ var h2Used atomic.Bool
 // sendPooled posts a 100 KiB body made of text repeated in a pooled
 // buffer and checks the sum the server read.
 func sendPooled(rt http.RoundTripper, url, text string) error {
-	buf, pooled := GetBodyBuffer(100 << 10)
+	buf, pooled := bufpool.Get(100 << 10)
 	for len(buf)+len(text) <= 100<<10 {
 		buf = append(buf, text...)
 	}
