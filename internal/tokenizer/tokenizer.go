@@ -7,6 +7,7 @@ package tokenizer
 import (
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/pkoukk/tiktoken-go"
 	tiktokenloader "github.com/pkoukk/tiktoken-go-loader"
@@ -36,6 +37,16 @@ func Encoding(model string) string {
 	return "cl100k_base"
 }
 
+// maxSegment is the most text Count gives tiktoken at once. tiktoken
+// splits text into pieces (a word with its leading space, a run of
+// punctuation or of white space) and merges each piece's bytes pairwise,
+// in time quadratic in the piece's length: one piece of 100 KB, a prompt
+// of a single repeated letter, takes minutes. Count cuts text into
+// segments of at most maxSegment bytes, before a space where there is one
+// (where a piece starts anyway, so text of ordinary words counts as a
+// whole), else before any rune, which bounds the work per byte.
+const maxSegment = 512
+
 // Count returns the number of tokens of text for model. It returns -1 if
 // the encoding cannot be loaded, so that callers can tell a count from a
 // failure.
@@ -47,7 +58,22 @@ func (c *Counter) Count(model, text string) int {
 	if enc == nil {
 		return -1
 	}
-	return len(enc.EncodeOrdinary(text))
+	n := 0
+	for len(text) > maxSegment {
+		cut := strings.LastIndexByte(text[:maxSegment], ' ')
+		if cut <= 0 {
+			cut = maxSegment
+			for i := cut; i > maxSegment-utf8.UTFMax; i-- {
+				if utf8.RuneStart(text[i]) {
+					cut = i
+					break
+				}
+			}
+		}
+		n += len(enc.EncodeOrdinary(text[:cut]))
+		text = text[cut:]
+	}
+	return n + len(enc.EncodeOrdinary(text))
 }
 
 func (c *Counter) encoding(name string) *tiktoken.Tiktoken {
