@@ -21,20 +21,15 @@ import (
 
 // fastDecoder is a request body with a hand-written decoder.
 type fastDecoder interface {
-	// decodeFast fills the zero value it is called on from data and reports
-	// whether data was a body of the shapes it handles; when it was not,
-	// the value is left untouched. With shared, long texts may be views of
-	// data rather than copies (see jsonscan.NewShared); data must then
-	// never change again.
-	decodeFast(data []byte, shared bool) bool
-}
-
-// scanner returns a Scanner over data, shared as decodeFast says.
-func scanner(data []byte, shared bool) jsonscan.Scanner {
-	if shared {
-		return jsonscan.NewShared(data)
-	}
-	return jsonscan.New(data)
+	// decodeFast fills the zero value it is called on from data, with a
+	// Scanner from newScanner, and reports whether data was a body of the
+	// shapes it handles; when it was not, the value is left untouched.
+	// With jsonscan.NewShared, long texts may be views of data rather than
+	// copies, and data must never change again; with jsonscan.NewLent,
+	// only the prompt's texts (message content, image URLs, tool call
+	// arguments) may be, and data must not change while the request that
+	// carries them lasts.
+	decodeFast(data []byte, newScanner func([]byte) jsonscan.Scanner) bool
 }
 
 var (
@@ -52,9 +47,9 @@ var (
 	detailLevels = []string{"auto", "low", "high"}
 )
 
-func (r *chatRequest) decodeFast(data []byte, shared bool) bool {
+func (r *chatRequest) decodeFast(data []byte, newScanner func([]byte) jsonscan.Scanner) bool {
 	var v chatRequest
-	s := scanner(data, shared)
+	s := newScanner(data)
 	object(&s, func(k []byte) uint32 {
 		switch string(k) {
 		case "provider":
@@ -245,16 +240,16 @@ func readToolCall(s *jsonscan.Scanner, tc *toolCall) {
 			tc.Name = s.String("")
 			return 1 << 1
 		case "arguments":
-			tc.Arguments = s.String("")
+			tc.Arguments = s.Text()
 			return 1 << 2
 		}
 		return 0
 	})
 }
 
-func (r *oaChatRequest) decodeFast(data []byte, shared bool) bool {
+func (r *oaChatRequest) decodeFast(data []byte, newScanner func([]byte) jsonscan.Scanner) bool {
 	var v oaChatRequest
-	s := scanner(data, shared)
+	s := newScanner(data)
 	object(&s, func(k []byte) uint32 {
 		switch string(k) {
 		case "model":
@@ -403,7 +398,7 @@ func readOAToolCall(s *jsonscan.Scanner, tc *oaToolCall) {
 					tc.Function.Name = s.String("")
 					return 1 << 0
 				case "arguments":
-					tc.Function.Arguments = s.String("")
+					tc.Function.Arguments = s.Text()
 					return 1 << 1
 				}
 				return 0
@@ -525,7 +520,7 @@ func readContent(s *jsonscan.Scanner, imageKey string) []llmgate.Part {
 		s.Null()
 		return nil
 	case '"':
-		return []llmgate.Part{llmgate.TextPart(s.String(""))}
+		return []llmgate.Part{llmgate.TextPart(s.Text())}
 	}
 	if !s.Enter('[') {
 		return nil
@@ -540,7 +535,7 @@ func readContent(s *jsonscan.Scanner, imageKey string) []llmgate.Part {
 				typ = s.StringFrom(partTypes)
 				return 1 << 0
 			case "text":
-				text = s.String("")
+				text = s.Text()
 				return 1 << 1
 			case imageKey:
 				if !s.Null() {
@@ -567,7 +562,7 @@ func readImageURL(s *jsonscan.Scanner, img *imageURL) {
 	object(s, func(k []byte) uint32 {
 		switch string(k) {
 		case "url":
-			img.URL = s.String("")
+			img.URL = s.Text()
 			return 1 << 0
 		case "detail":
 			img.Detail = s.StringFrom(detailLevels)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/bufpool/bufpooltest"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 )
 
 // cmpBody compares decoded bodies field by field, unexported ones included,
@@ -37,14 +38,20 @@ func checkFast[T any, P interface {
 	*T
 	fastDecoder
 }](data []byte) (took bool, problem string) {
-	var fast, shared, std, body T
-	took = P(&fast).decodeFast(data, false)
-	// Shared or not, the decoder must fill the same value; its own copy of
-	// data, as readJSON gives it.
-	if sharedTook := P(&shared).decodeFast(bytes.Clone(data), true); sharedTook != took {
-		return took, fmt.Sprintf("the shared decode took the body: %v; the copying one: %v", sharedTook, took)
-	} else if d := cmp.Diff(fast, shared, cmpBody); d != "" {
-		return took, "shared and copying decodes differ (-copying +shared):\n" + d
+	var fast, std, body T
+	took = P(&fast).decodeFast(data, jsonscan.New)
+	// Shared, lent or copied, the decoder must fill the same value; from
+	// its own copy of data, as readJSON gives it.
+	for _, views := range []struct {
+		name string
+		new  func([]byte) jsonscan.Scanner
+	}{{"shared", jsonscan.NewShared}, {"lent", jsonscan.NewLent}} {
+		var v T
+		if vTook := P(&v).decodeFast(bytes.Clone(data), views.new); vTook != took {
+			return took, fmt.Sprintf("the %s decode took the body: %v; the copying one: %v", views.name, vTook, took)
+		} else if d := cmp.Diff(fast, v, cmpBody); d != "" {
+			return took, fmt.Sprintf("%s and copying decodes differ (-copying +%s):\n%s", views.name, views.name, d)
+		}
 	}
 	stdErr := decodeStrict(data, &std)
 	switch {
@@ -60,7 +67,7 @@ func checkFast[T any, P interface {
 			return took, "fast path declined but changed its value:\n" + d
 		}
 	}
-	bodyErr := decodeBody(data, false, P(&body))
+	bodyErr := decodeBody(data, jsonscan.New, P(&body))
 	if errText(bodyErr) != errText(stdErr) {
 		return took, fmt.Sprintf("decodeBody error %s; encoding/json %s", errText(bodyErr), errText(stdErr))
 	}
@@ -348,7 +355,7 @@ func TestFastDecodeErrors(t *testing.T) {
 		{nativeParam(`{"maxTokens":1.5}`), "invalid_json: prompt.parameter.maxTokens must be a number, not number 1.5"},
 	} {
 		var v chatRequest
-		if got := errText(decodeBody([]byte(tc.body), false, &v)); got != tc.want {
+		if got := errText(decodeBody([]byte(tc.body), jsonscan.New, &v)); got != tc.want {
 			t.Errorf("decodeBody(%s) = %s, want %s", tc.body, got, tc.want)
 		}
 	}
@@ -495,13 +502,14 @@ func benchDecode[T any, P interface {
 			name   string
 			decode func([]byte, any) error
 		}{
-			{"fast", func(data []byte, v any) error { return decodeBody(data, false, v) }},
-			{"fast_shared", func(data []byte, v any) error { return decodeBody(data, true, v) }},
+			{"fast", func(data []byte, v any) error { return decodeBody(data, jsonscan.New, v) }},
+			{"fast_shared", func(data []byte, v any) error { return decodeBody(data, jsonscan.NewShared, v) }},
+			{"fast_lent", func(data []byte, v any) error { return decodeBody(data, jsonscan.NewLent, v) }},
 			{"encoding_json", decodeStrict},
 		} {
 			b.Run(size.name+"/"+dec.name, func(b *testing.B) {
 				var probe T
-				if !P(&probe).decodeFast(body, false) {
+				if !P(&probe).decodeFast(body, jsonscan.New) {
 					b.Fatal("the fast path declines the benchmark body")
 				}
 				b.SetBytes(int64(len(body)))

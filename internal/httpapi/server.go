@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/bufpool"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 )
 
 // Backend is what the native API needs of the gateway.
@@ -151,6 +152,7 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(ctx)
 	defer func() {
 		if p := recover(); p != nil {
+			info.lent = nil
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
@@ -163,6 +165,7 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rec.sendBeforeLog()
 		s.logRequest(ctx, r, rec, info, start)
+		info.giveBack()
 	}()
 
 	rt := m.route(rec, r, info)
@@ -239,6 +242,23 @@ type reqInfo struct {
 	provider string
 	model    string
 	code     llmgate.ErrorCode
+	// lent is the bufpool buffer the request body was read into, when the
+	// prompt's texts are views of it; it goes back to bufpool when the
+	// request ends, once nothing of the request is used any more.
+	lent []byte
+}
+
+// lend gives b, a bufpool buffer, to the request; see reqInfo.lent.
+func (i *reqInfo) lend(b []byte) { i.lent = b }
+
+// giveBack returns the lent buffer to bufpool. ServeHTTP calls it when
+// the handler and the log line are done, and not after a panic, which may
+// have left a text of the request in use (the buffer is then only freed).
+func (i *reqInfo) giveBack() {
+	if i.lent != nil {
+		bufpool.Put(i.lent)
+		i.lent = nil
+	}
 }
 
 type reqInfoKey struct{}
@@ -560,15 +580,24 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(s.BodyReadTimeout))
 	var buf *bytes.Buffer
-	pooled := false // a buffer from bufpool, which decoded texts must not share
+	newScanner := jsonscan.New // texts are copies: the buffer is reused
+	sized := false             // buf is of the body's announced size
 	// ReadFrom wants MinRead bytes of room to see the end of the body.
 	if n := r.ContentLength + bytes.MinRead; r.ContentLength > 0 && n > maxPooledBody && n <= maxBodyPrealloc {
-		// A large body, of a length announced: a buffer of its size
-		// class from bufpool, back there once decoded (with copies).
-		var b []byte
-		b, pooled = bufpool.Get(int(n))
-		buf = bytes.NewBuffer(b)
-		if pooled {
+		// A large body, of a length announced: a buffer of its size class
+		// from bufpool. In a request, its prompt's texts may be views of
+		// it, and it goes back when the request ends (see reqInfo.lend);
+		// outside one, it goes back once decoded, with copies.
+		b, pooled := bufpool.Get(int(n))
+		buf, sized = bytes.NewBuffer(b), true
+		info, inRequest := r.Context().Value(reqInfoKey{}).(*reqInfo)
+		switch {
+		case !pooled:
+			newScanner = jsonscan.NewShared
+		case inRequest:
+			info.lend(b)
+			newScanner = jsonscan.NewLent
+		default:
 			defer bufpool.Put(b)
 		}
 	} else {
@@ -596,18 +625,21 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if buf.Len() == 0 {
 		return llmgate.Errorf(llmgate.EInvalidJSON, "the request body is empty; a JSON object is required")
 	}
-	// A buffer too large for the pools is the body's alone from here on,
-	// so the decoded texts may share it rather than copy it.
-	return decodeBody(buf.Bytes(), !pooled && buf.Cap() > maxPooledBody, v)
+	if !sized && buf.Cap() > maxPooledBody {
+		// A body that outgrew the pooled buffers has a buffer of its own
+		// from here on, so the decoded texts may share it rather than copy
+		// it.
+		newScanner = jsonscan.NewShared
+	}
+	return decodeBody(buf.Bytes(), newScanner, v)
 }
 
 // decodeBody decodes data into v, which points to a zero value: with the
 // hand-written decoder of v's type when it has one and data has the shapes
-// it handles, else with encoding/json. Unless shared, nothing decoded keeps
-// a reference to data, whose buffer is reused; with shared, long texts may
-// (see fastDecoder), and data must never change again.
-func decodeBody(data []byte, shared bool, v any) error {
-	if f, ok := v.(fastDecoder); ok && f.decodeFast(data, shared) {
+// it handles, else with encoding/json, which copies every text. newScanner
+// says which decoded texts may keep a reference to data (see fastDecoder).
+func decodeBody(data []byte, newScanner func([]byte) jsonscan.Scanner, v any) error {
+	if f, ok := v.(fastDecoder); ok && f.decodeFast(data, newScanner) {
 		return nil
 	}
 	return decodeStrict(data, v)

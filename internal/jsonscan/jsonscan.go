@@ -31,7 +31,8 @@ type Scanner struct {
 	// bounds.
 	depth  int
 	failed bool
-	shared bool // see NewShared
+	shared bool // String and Text return views: see NewShared
+	lent   bool // Text returns views: see NewLent
 }
 
 // New returns a Scanner over b.
@@ -49,6 +50,15 @@ const sharedMin = 1024
 // must never change again; its owner gives it up to the strings, and the
 // garbage collector keeps it while any of them lives.
 func NewShared(b []byte) Scanner { return Scanner{b: b, shared: true} }
+
+// NewLent returns a Scanner over b whose Text returns a long plain string
+// as a view of b, as NewShared's String does, while String copies, as
+// New's does. b is lent to the texts, not given: its owner reuses it once
+// they are no longer used, and a view of it read after that reads other
+// bytes. Text is therefore for the values whose lifetime the caller
+// controls (the prompts of a request, which end with it), and String for
+// any value that might be kept (a model name, a user id).
+func NewLent(b []byte) Scanner { return Scanner{b: b, lent: true} }
 
 // OK reports whether everything read so far was understood.
 func (s *Scanner) OK() bool { return !s.failed }
@@ -351,6 +361,20 @@ func (s *Scanner) String(reuse string) string {
 	case string(raw) == reuse:
 		return reuse
 	case s.shared && len(raw) >= sharedMin:
+		return unsafe.String(unsafe.SliceData(raw), len(raw))
+	}
+	return string(raw)
+}
+
+// Text reads a string, or null as "", as String does, but for a Scanner
+// from NewShared or NewLent returns a string of at least sharedMin bytes
+// that has no escapes as a view of the Scanner's bytes; see NewLent.
+func (s *Scanner) Text() string {
+	raw, plain, high := s.text()
+	switch {
+	case !plain:
+		return unquote(raw, high)
+	case (s.shared || s.lent) && len(raw) >= sharedMin:
 		return unsafe.String(unsafe.SliceData(raw), len(raw))
 	}
 	return string(raw)

@@ -314,9 +314,10 @@ func BenchmarkString(b *testing.B) {
 	}
 }
 
-// TestSharedStrings checks which strings a shared Scanner returns as views
-// of its input: long ones without escapes, and no others; and that a
-// Scanner from New never does.
+// TestSharedStrings checks which strings each kind of Scanner returns as
+// views of its input: long ones without escapes, and no others; String
+// only from NewShared, Text from NewShared and NewLent, and neither from
+// New.
 func TestSharedStrings(t *testing.T) {
 	long := strings.Repeat("a", sharedMin)
 	tests := []struct {
@@ -328,6 +329,15 @@ func TestSharedStrings(t *testing.T) {
 		{"one byte short", long[1:], false},
 		{"long, escaped", long + `\n`, false},
 	}
+	scanners := []struct {
+		name                 string
+		new                  func([]byte) Scanner
+		stringView, textView bool
+	}{
+		{"New", New, false, false},
+		{"NewShared", NewShared, true, true},
+		{"NewLent", NewLent, false, true},
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := []byte(`"` + tt.text + `"`)
@@ -335,19 +345,25 @@ func TestSharedStrings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, shared := range []bool{false, true} {
-				s := New(b)
-				if shared {
-					s = NewShared(b)
-				}
-				got := s.String("")
-				if !s.End() || got != want {
-					t.Fatalf("shared %v: got %d bytes, want %d", shared, len(got), len(want))
-				}
-				start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-				p := uintptr(unsafe.Pointer(unsafe.StringData(got)))
-				if view := p >= start && p < start+uintptr(len(b)); view != (shared && tt.view) {
-					t.Errorf("shared %v: the string is a view of the input: %v, want %v", shared, view, shared && tt.view)
+			for _, sc := range scanners {
+				for _, m := range []struct {
+					name string
+					read func(*Scanner) string
+					view bool
+				}{
+					{"String", func(s *Scanner) string { return s.String("") }, sc.stringView},
+					{"Text", (*Scanner).Text, sc.textView},
+				} {
+					s := sc.new(b)
+					got := m.read(&s)
+					if !s.End() || got != want {
+						t.Fatalf("%s, %s: got %d bytes, want %d", sc.name, m.name, len(got), len(want))
+					}
+					start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+					p := uintptr(unsafe.Pointer(unsafe.StringData(got)))
+					if view := p >= start && p < start+uintptr(len(b)); view != (m.view && tt.view) {
+						t.Errorf("%s, %s: the string is a view of the input: %v, want %v", sc.name, m.name, view, m.view && tt.view)
+					}
 				}
 			}
 		})
