@@ -54,7 +54,7 @@ func (b *bench) body(native, stream bool, size int) []byte {
 	if v, ok := b.bodies[k]; ok {
 		return v
 	}
-	v := chatBody(native, stream, size)
+	v := chatBody(native, stream, size, fillers[b.settings.Text])
 	b.bodies[k] = v
 	return v
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // azureAPIVersion is the api-version the direct and floor requests carry,
@@ -24,9 +25,16 @@ const azureAPIVersion = "2024-10-21"
 // benchAPIKey is the key of the mock upstream's Azure region.
 const benchAPIKey = "llmgate-bench-key"
 
-// filler is the prompt text that pads request bodies: plain ASCII that JSON
-// carries without escapes.
-const filler = "The quick brown fox jumps over the lazy dog while the benchmark measures how much a gateway adds. "
+// fillers are the prompt texts that pad request bodies (-text), as they
+// stand between the quotes of a JSON string. plain is ASCII that JSON
+// carries without escapes, the best case of a gateway that decodes and
+// encodes the prompt; markdown is what prompts are more often made of:
+// lines, tabs, quotes and a few letters beyond ASCII, one JSON escape in
+// about 12 bytes.
+var fillers = map[string]string{
+	"plain":    "The quick brown fox jumps over the lazy dog while the benchmark measures how much a gateway adds. ",
+	"markdown": `## Configure the client\nSet the base URL to the gateway and keep the key in an environment variable.\nThe SDK reads \"OPENAI_BASE_URL\"; answers stream when asked:\n\n\tfor chunk in stream:\n\t\tprint(chunk.choices[0].delta.content, end=\"\")\n\nCafé, naïve, 東京: the same answer in three scripts.\n`,
+}
 
 // errStatus is the cause of a request that got a non-200 answer.
 var errStatus = errors.New("unexpected status")
@@ -40,9 +48,9 @@ var errDropped = errors.New("dropped: in-flight limit reached")
 
 // chatBody returns a chat request of exactly size bytes (or the smallest
 // possible, if size is smaller): llm-gate's native shape when native is
-// set, otherwise the Azure OpenAI wire shape. The user message is filler
-// text that pads it.
-func chatBody(native, stream bool, size int) []byte {
+// set, otherwise the Azure OpenAI wire shape. The user message is filler,
+// one of fillers, repeated to pad it.
+func chatBody(native, stream bool, size int, filler string) []byte {
 	var pre, post string
 	if native {
 		pre = `{"provider":{"name":"azure_openai","model":{"name":"gpt-4o"}},"prompt":{"parameter":{"maxTokens":256},"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"`
@@ -60,6 +68,24 @@ func chatBody(native, stream bool, size int) []byte {
 	b = append(b, pre...)
 	for i := 0; i < n; i++ {
 		b = append(b, filler[i%len(filler)])
+	}
+	// The padding may end inside a character of several bytes or an
+	// escape: spaces take their place.
+	text := b[len(pre):]
+	cut := len(text)
+	for i := cut - 1; i >= 0 && i >= cut-utf8.UTFMax; i-- {
+		if utf8.RuneStart(text[i]) {
+			if !utf8.FullRune(text[i:]) {
+				cut = i
+			}
+			break
+		}
+	}
+	if slashes := cut - len(bytes.TrimRight(text[:cut], `\`)); slashes%2 == 1 {
+		cut--
+	}
+	for i := cut; i < len(text); i++ {
+		text[i] = ' '
 	}
 	return append(b, post...)
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // fakeClock is a clock that only moves when told to; SleepUntil jumps to
@@ -132,24 +134,51 @@ func TestClosedLoopCount(t *testing.T) {
 	}
 }
 
+// TestChatBody checks that every body has its size exactly, is valid JSON
+// of the right shape, and that its prompt is its filler, repeated, with
+// at most a few spaces at the end where a cut escape or character was.
 func TestChatBody(t *testing.T) {
-	for _, native := range []bool{false, true} {
-		for _, stream := range []bool{false, true} {
-			for _, size := range []int{1 << 10, 10 << 10, 100 << 10} {
-				b := chatBody(native, stream, size)
-				if len(b) != size {
-					t.Errorf("native %v stream %v: %d bytes, want %d", native, stream, len(b), size)
-				}
-				var v map[string]any
-				if err := json.Unmarshal(b, &v); err != nil {
-					t.Fatalf("native %v stream %v size %d: %v", native, stream, size, err)
-				}
-				if v["stream"] != stream {
-					t.Errorf("stream = %v, want %v", v["stream"], stream)
-				}
-				_, hasProvider := v["provider"]
-				if hasProvider != native {
-					t.Errorf("native %v: provider present = %v", native, hasProvider)
+	for name, filler := range fillers {
+		text, err := strconv.Unquote(`"` + filler + `"`)
+		if err != nil {
+			t.Fatalf("%s: the filler is not the text of a JSON string: %v", name, err)
+		}
+		for _, native := range []bool{false, true} {
+			for _, stream := range []bool{false, true} {
+				for _, size := range []int{1 << 10, 1<<10 + 1, 1<<10 + 2, 1<<10 + 3, 10 << 10, 100 << 10} {
+					b := chatBody(native, stream, size, filler)
+					if len(b) != size {
+						t.Errorf("%s native %v stream %v: %d bytes, want %d", name, native, stream, len(b), size)
+					}
+					var v struct {
+						Stream   *bool `json:"stream"`
+						Provider any   `json:"provider"`
+						Messages []struct {
+							Content string `json:"content"`
+						} `json:"messages"`
+						Prompt struct {
+							Messages []struct {
+								Content string `json:"content"`
+							} `json:"messages"`
+						} `json:"prompt"`
+					}
+					if err := json.Unmarshal(b, &v); err != nil {
+						t.Fatalf("%s native %v stream %v size %d: %v", name, native, stream, size, err)
+					}
+					if v.Stream == nil || *v.Stream != stream {
+						t.Errorf("stream = %v, want %v", v.Stream, stream)
+					}
+					if (v.Provider != nil) != native {
+						t.Errorf("native %v: provider present = %v", native, v.Provider != nil)
+					}
+					msgs := v.Messages
+					if native {
+						msgs = v.Prompt.Messages
+					}
+					prompt := strings.TrimRight(msgs[len(msgs)-1].Content, " ")
+					if !utf8.ValidString(prompt) || !strings.HasPrefix(strings.Repeat(text, len(prompt)/len(text)+2), prompt) || len(prompt) < size/2 {
+						t.Errorf("%s native %v stream %v size %d: the prompt is not the filler repeated: %.80q", name, native, stream, size, prompt)
+					}
 				}
 			}
 		}

@@ -372,8 +372,8 @@ func writeMarkdown(w io.Writer, r *report, svgName string) error {
 	m := r.Machine
 	p("Machine: %s/%s, %d CPUs (%s), kernel %s, %s; load average before the run: %s.\n\n", m.OS, m.Arch, m.CPUs, m.CPUModel, m.Kernel, m.GoVersion, m.LoadBefore)
 	s := r.Settings
-	p("Settings: %v per cell in %d rounds, upstream latency %v, stream chunk interval %v, %d held-open streams, request timeout %v.\n\n",
-		s.Duration, s.Rounds, s.Latency, s.ChunkInterval, s.HoldStreams, s.Timeout)
+	p("Settings: %v per cell in %d rounds, %s prompt text, upstream latency %v, stream chunk interval %v, %d held-open streams, request timeout %v.\n\n",
+		s.Duration, s.Rounds, s.Text, s.Latency, s.ChunkInterval, s.HoldStreams, s.Timeout)
 
 	p("## Targets\n\n| target | process | what |\n| --- | --- | --- |\n")
 	for _, t := range r.Targets {

@@ -26,6 +26,7 @@ type settings struct {
 	Quick         bool      `json:"quick"`
 	Targets       []string  `json:"targets"`
 	Sizes         []int     `json:"bodySizes"`
+	Text          string    `json:"promptText"`
 	Concurrency   []int     `json:"concurrency"`
 	Rates         []float64 `json:"ratesPerS"`
 	Streams       []bool    `json:"streams"`
@@ -79,6 +80,7 @@ Flags:
 	sizes := fs.String("sizes", "1KB,10KB,100KB", "request body sizes, comma-separated (B, KB or MB suffix; KB is 1024 bytes)")
 	conc := fs.String("concurrency", "1,64", "closed-loop concurrencies, comma-separated; empty for none")
 	rates := fs.String("rate", "100", "open-loop rates in requests/s, comma-separated; empty or 0 for none")
+	text := fs.String("text", "plain", "the prompt text that pads request bodies: plain (ASCII without JSON escapes) or markdown (lines, tabs, quotes, letters beyond ASCII)")
 	stream := fs.String("stream", "both", "which requests: both, off (non-stream only) or on (stream only)")
 	dur := fs.Duration("duration", 3*time.Second, "how long each cell sends requests")
 	rounds := fs.Int("rounds", 3, "rounds each cell is split into, the targets taking turns in each, so that a change in the machine's load falls on all of them alike")
@@ -118,6 +120,7 @@ Flags:
 
 	s := settings{
 		Quick:         *quick,
+		Text:          *text,
 		Duration:      duration(*dur),
 		Rounds:        *rounds,
 		MaxCount:      *count,
@@ -154,6 +157,9 @@ Flags:
 	slices.Sort(s.Rates)
 	if len(s.Concurrency) == 0 && len(s.Rates) == 0 {
 		return settings{}, fmt.Errorf("%w: no load: -concurrency and -rate are both empty", errUsage)
+	}
+	if _, ok := fillers[s.Text]; !ok {
+		return settings{}, fmt.Errorf("%w: -text %q: want plain or markdown", errUsage, s.Text)
 	}
 	switch *stream {
 	case "both":

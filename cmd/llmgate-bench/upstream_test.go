@@ -33,7 +33,7 @@ func azurePost(t *testing.T, base, key string, body []byte) *http.Response {
 func TestUpstreamNonStream(t *testing.T) {
 	srv := httptest.NewServer(&upstream{APIKey: "k"})
 	defer srv.Close()
-	resp := azurePost(t, srv.URL, "k", chatBody(false, false, 4000))
+	resp := azurePost(t, srv.URL, "k", chatBody(false, false, 4000, fillers["plain"]))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
@@ -53,7 +53,7 @@ func TestUpstreamNonStream(t *testing.T) {
 	if v.Model != "gpt-4o" || len(v.Choices) != 1 || v.Choices[0].Message.Content != upstreamReply || v.Usage.Prompt != 1000 || v.Usage.Completion != len(replyWords) {
 		t.Fatalf("answer = %+v", v)
 	}
-	if r := azurePost(t, srv.URL, "wrong", chatBody(false, false, 1000)); r.StatusCode != http.StatusUnauthorized {
+	if r := azurePost(t, srv.URL, "wrong", chatBody(false, false, 1000, fillers["plain"])); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("wrong key: status %d, want 401", r.StatusCode)
 	}
 }
@@ -94,7 +94,7 @@ func TestUpstreamStream(t *testing.T) {
 		usage bool
 		body  []byte
 	}{
-		{"with usage", true, chatBody(false, true, 1024)},
+		{"with usage", true, chatBody(false, true, 1024, fillers["plain"])},
 		{"without usage", false, []byte(`{"messages":[{"role":"user","content":"hi"}],"stream":true}`)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,7 +163,7 @@ func TestFloorForwardsStreamsAndHold(t *testing.T) {
 	firstSeen := make(chan struct{})
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.do(context.Background(), chatBody(false, true, 2048), true, func() { close(firstSeen) })
+		_, err := c.do(context.Background(), chatBody(false, true, 2048, fillers["plain"]), true, func() { close(firstSeen) })
 		errc <- err
 	}()
 	select {
@@ -178,7 +178,7 @@ func TestFloorForwardsStreamsAndHold(t *testing.T) {
 		t.Fatalf("released stream: %v", err)
 	}
 	for range 20 { // streams through the floor complete, one after the other
-		if _, err := c.do(context.Background(), chatBody(false, true, 10<<10), true, nil); err != nil {
+		if _, err := c.do(context.Background(), chatBody(false, true, 10<<10, fillers["plain"]), true, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

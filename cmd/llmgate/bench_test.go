@@ -215,15 +215,28 @@ func (w *benchWriter) reset() {
 	w.body.Reset()
 }
 
-// benchBody pads a request to size bytes with filler in its user message,
-// as cmd/llmgate-bench does.
+// The prompt texts of the benchmarks, as they stand in a JSON string:
+// plainText needs no escape, markdownText has lines, tabs, quotes and
+// letters beyond ASCII, as prompts do (cmd/llmgate-bench -text).
+const (
+	plainText    = "The quick brown fox jumps over the lazy dog. "
+	markdownText = `## Usage\n\tclient.chat(\"hi\")\nReturns a \"reply\"; see the café menu (東京).\n`
+)
+
+// filler is the prompt text benchBody pads with.
+var filler = plainText
+
+// benchBody pads a request to size bytes with filler, repeated whole, and
+// spaces in its user message, as cmd/llmgate-bench does.
 func benchBody(pre, post string, size int) []byte {
-	const filler = "The quick brown fox jumps over the lazy dog. "
 	n := max(size-len(pre)-len(post), 1)
 	b := make([]byte, 0, len(pre)+n+len(post))
 	b = append(b, pre...)
-	for i := 0; i < n; i++ {
-		b = append(b, filler[i%len(filler)])
+	for len(b)+len(filler) <= len(pre)+n {
+		b = append(b, filler...)
+	}
+	for len(b) < len(pre)+n {
+		b = append(b, ' ')
 	}
 	return append(b, post...)
 }
@@ -289,6 +302,11 @@ func BenchmarkNativeChat(b *testing.B) {
 			runRequests(b, h, "/llm-gate/v1/chat", nativeBody(false, s.size), `"cost":{"currency":"USD"`)
 		})
 	}
+	b.Run("100KB_markdown", func(b *testing.B) {
+		filler = markdownText
+		defer func() { filler = plainText }()
+		runRequests(b, h, "/llm-gate/v1/chat", nativeBody(false, 100<<10), `"cost":{"currency":"USD"`)
+	})
 }
 
 // BenchmarkNativeChatStream is one streamed POST /v1/chat, every chunk of
