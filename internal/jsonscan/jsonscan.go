@@ -16,7 +16,6 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -578,34 +577,36 @@ func specials(x uint64) uint64 {
 // may hold bytes >= 0x80 when high is set. Invalid UTF-8 and lone
 // surrogates become U+FFFD, as encoding/json makes them.
 func unquote(raw []byte, high bool) string {
-	var out strings.Builder
+	// Escapes are ASCII and split no character, so when the whole text is
+	// valid UTF-8, every run between escapes is: one check of it all
+	// rather than one per run, of which text dense in escapes has many.
+	if high && utf8.Valid(raw) {
+		high = false
+	}
 	// Escapes only shorten the text; invalid bytes, each three bytes of
-	// U+FFFD, are rare enough to grow the builder.
-	out.Grow(len(raw))
+	// U+FFFD, are rare enough to grow the buffer.
+	out := make([]byte, 0, len(raw))
 	for j := 0; j < len(raw); {
-		k := len(raw)
-		if n := bytes.IndexByte(raw[j:], '\\'); n >= 0 {
-			k = j + n
-		}
+		k := backslash(raw, j)
 		if high {
-			writeValid(&out, raw[j:k])
+			out = appendValid(out, raw[j:k])
 		} else {
-			out.Write(raw[j:k])
+			out = append(out, raw[j:k]...)
 		}
 		if j = k; j >= len(raw) {
 			break
 		}
 		switch e := raw[j+1]; e {
 		case 'b':
-			out.WriteByte('\b')
+			out = append(out, '\b')
 		case 'f':
-			out.WriteByte('\f')
+			out = append(out, '\f')
 		case 'n':
-			out.WriteByte('\n')
+			out = append(out, '\n')
 		case 'r':
-			out.WriteByte('\r')
+			out = append(out, '\r')
 		case 't':
-			out.WriteByte('\t')
+			out = append(out, '\t')
 		case 'u':
 			r, _ := hex4(raw, j+2)
 			j += 6
@@ -614,39 +615,55 @@ func unquote(raw []byte, high bool) string {
 				// half U+FFFD and leaves the next escape alone.
 				if r2, ok := hex4(raw, j+2); ok && raw[j] == '\\' && raw[j+1] == 'u' {
 					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						out.WriteRune(d)
+						out = utf8.AppendRune(out, d)
 						j += 6
 						continue
 					}
 				}
 				r = utf8.RuneError
 			}
-			out.WriteRune(r)
+			out = utf8.AppendRune(out, r)
 			continue
 		default: // '"', '\\', '/'
-			out.WriteByte(e)
+			out = append(out, e)
 		}
 		j += 2
 	}
-	return out.String()
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
-// writeValid writes run, a stretch of text without escapes, with each byte
-// that is not part of valid UTF-8 replaced by U+FFFD.
-func writeValid(out *strings.Builder, run []byte) {
-	if utf8.Valid(run) {
-		out.Write(run)
-		return
+// backslash returns the index of the first backslash of raw at or after j,
+// or len(raw). Text dense in escapes has its next one within a few words,
+// found there without a call; bytes.IndexByte searches longer runs.
+func backslash(raw []byte, j int) int {
+	for n := 0; n < 2 && j+8 <= len(raw); n++ {
+		x := word(raw, j) ^ lsbs*'\\'
+		if m := (x - lsbs) &^ x & msbs; m != 0 {
+			// A borrow flags only bytes above a zero byte: the lowest
+			// flag is the first backslash.
+			return j + bits.TrailingZeros64(m)>>3
+		}
+		j += 8
 	}
+	if n := bytes.IndexByte(raw[j:], '\\'); n >= 0 {
+		return j + n
+	}
+	return len(raw)
+}
+
+// appendValid appends run, a stretch of text without escapes, with each
+// byte that is not part of valid UTF-8 replaced by U+FFFD.
+func appendValid(out, run []byte) []byte {
 	for len(run) > 0 {
 		r, size := utf8.DecodeRune(run)
 		if r == utf8.RuneError && size == 1 {
-			out.WriteRune(utf8.RuneError)
+			out = utf8.AppendRune(out, utf8.RuneError)
 		} else {
-			out.Write(run[:size])
+			out = append(out, run[:size]...)
 		}
 		run = run[size:]
 	}
+	return out
 }
 
 // skipString consumes a string, checking its escapes, without copying it.

@@ -250,7 +250,10 @@ func TestScalars(t *testing.T) {
 }
 
 func FuzzUnquote(f *testing.F) {
-	for _, s := range []string{`"a"`, `"\u00e9"`, `"\ud83d\ude00"`, "\"\xff\"", `1.5e3`, `[{"a":true}]`} {
+	for _, s := range []string{`"a"`, `"\u00e9"`, `"\ud83d\ude00"`, "\"\xff\"", `1.5e3`, `[{"a":true}]`,
+		// Escapes past the first words, and invalid UTF-8 between them.
+		`"` + strings.Repeat(`line of text\n\tcafé \"q\" `, 4) + `"`, "\"" + strings.Repeat("ab\xffcd\\n\xe2\x80", 5) + "\"",
+		`"` + strings.Repeat("x", 40) + `\u2028` + strings.Repeat("é", 20) + `"`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -299,6 +302,7 @@ func BenchmarkString(b *testing.B) {
 		{"ascii", "The quick brown fox jumps over the lazy dog. "},
 		{"escaped", `The quick brown fox jumps over the lazy dog.\n`},
 		{"unicode", "Le renard brun rapide saute par-dessus le chien paresseux, 速い茶色の狐。 "},
+		{"markdown", `## Usage\n\tclient.chat(\"hi\")\nReturns a \"reply\"; see the café menu (東京).\n`},
 	} {
 		in := []byte(`"` + strings.Repeat(tc.line, 100<<10/len(tc.line)) + `"`)
 		b.Run(tc.name, func(b *testing.B) {
