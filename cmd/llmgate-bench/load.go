@@ -30,7 +30,7 @@ const benchAPIKey = "llmgate-bench-key"
 // carries without escapes, the best case of a gateway that decodes and
 // encodes the prompt; markdown is what prompts are more often made of:
 // lines, tabs, quotes and a few letters beyond ASCII, one JSON escape in
-// about 12 bytes.
+// about 20 bytes.
 var fillers = map[string]string{
 	"plain":    "The quick brown fox jumps over the lazy dog while the benchmark measures how much a gateway adds. ",
 	"markdown": `## Configure the client\nSet the base URL to the gateway and keep the key in an environment variable.\nThe SDK reads \"OPENAI_BASE_URL\"; answers stream when asked:\n\n\tfor chunk in stream:\n\t\tprint(chunk.choices[0].delta.content, end=\"\")\n\nCafé, naïve, 東京: the same answer in three scripts.\n`,

@@ -40,8 +40,9 @@ func Encoding(model string) string {
 // maxSegment is the most text Count gives tiktoken at once. tiktoken
 // splits text into pieces (a word with its leading space, a run of
 // punctuation or of white space) and merges each piece's bytes pairwise,
-// in time quadratic in the piece's length: one piece of 100 KB, a prompt
-// of a single repeated letter, takes minutes. Count cuts text into
+// in time quadratic in the piece's length: one piece of 16 KB, a prompt
+// of a single repeated letter, took a quarter of a second, 100 KB some ten
+// seconds, the 1 MiB body limit a quarter of an hour. Count cuts text into
 // segments of at most maxSegment bytes, before a space where there is one
 // (where a piece starts anyway, so text of ordinary words counts as a
 // whole), else before any rune, which bounds the work per byte.
