@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,16 +16,23 @@ import (
 )
 
 // TestLargePromptsReachEveryAttemptWhole sends many large prompts at once,
-// streamed and not, through the whole gateway to two Azure regions, one of
-// which fails every call, so that most requests are encoded and sent
-// twice. A large request body is read into a bufpool buffer whose prompt
-// text the request uses in place, and buffers are overwritten as they go
+// plain and escaped, streamed and not, through the whole gateway to two
+// Azure regions, one of which fails every call, so that most requests are
+// encoded and sent twice. A large request body is read into a bufpool
+// buffer whose prompt text the request uses in place, and whose JSON form
+// of it the upstream body copies; buffers are overwritten as they go
 // back: every attempt must still carry its request's own prompt, whole.
 func TestLargePromptsReachEveryAttemptWhole(t *testing.T) {
 	puts := bufpooltest.Poison(t)
 	const size = 100 << 10
+	// Even requests have a plain prompt, odd ones lines, tabs, quotes and
+	// letters beyond ASCII, which JSON carries with escapes.
 	prompt := func(i int) string {
-		return fmt.Sprintf("%06d ", i) + strings.Repeat(string(rune('a'+i%26)), size)
+		unit := string(rune('a' + i%26))
+		if i%2 == 1 {
+			unit = "line \"" + unit + "\"\n\t<café>/東京 "
+		}
+		return fmt.Sprintf("%06d ", i) + strings.Repeat(unit, size/len(unit))
 	}
 	var (
 		attempts atomic.Int64
@@ -51,6 +59,12 @@ func TestLargePromptsReachEveryAttemptWhole(t *testing.T) {
 			if err != nil || len(body.Messages) != 1 || body.Messages[0].Content != prompt(i) {
 				mu.Lock()
 				bad = append(bad, fmt.Sprintf("%.40q (%d bytes): %v", raw, len(raw), err))
+				mu.Unlock()
+			} else if i%2 == 1 && !bytes.Contains(raw, []byte("<café>")) {
+				// The client sent < and > as they are, which the encoder
+				// escapes: the prompt was encoded again, not copied.
+				mu.Lock()
+				bad = append(bad, fmt.Sprintf("prompt %d was escaped again, not copied from the request", i))
 				mu.Unlock()
 			}
 			if fail {
@@ -82,7 +96,7 @@ func TestLargePromptsReachEveryAttemptWhole(t *testing.T) {
 			for k := range each {
 				i := w*each + k
 				body := chatBody("azure_openai", "gpt-4o", prompt(i))
-				if i%2 == 1 {
+				if i%4 >= 2 {
 					body = strings.Replace(body, `{"provider"`, `{"stream":true,"provider"`, 1)
 				}
 				c := g.do(t, http.MethodPost, "/v1/chat", body)

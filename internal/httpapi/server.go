@@ -246,6 +246,10 @@ type reqInfo struct {
 	// prompt's texts are views of it; it goes back to bufpool when the
 	// request ends, once nothing of the request is used any more.
 	lent []byte
+	// literals are the JSON forms in lent of the prompt's long texts, which
+	// the provider's encoder may copy (see jsonscan.Literals); the request's
+	// context answers jsonscan.LiteralsKey with them.
+	literals jsonscan.Literals
 }
 
 // lend gives b, a bufpool buffer, to the request; see reqInfo.lent.
@@ -256,6 +260,7 @@ func (i *reqInfo) lend(b []byte) { i.lent = b }
 // have left a text of the request in use (the buffer is then only freed).
 func (i *reqInfo) giveBack() {
 	if i.lent != nil {
+		i.literals.Reset()
 		bufpool.Put(i.lent)
 		i.lent = nil
 	}
@@ -272,12 +277,17 @@ type reqContext struct {
 	info reqInfo
 }
 
-var callerKey = llmgate.CallerKey()
+var (
+	callerKey   = llmgate.CallerKey()
+	literalsKey = jsonscan.LiteralsKey()
+)
 
 func (c *reqContext) Value(key any) any {
 	switch key {
 	case reqInfoKey{}:
 		return &c.info
+	case literalsKey:
+		return &c.info.literals
 	case callerKey:
 		if c.info.caller == (llmgate.Caller{}) {
 			return c.Context.Value(key)
@@ -596,7 +606,7 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			newScanner = jsonscan.NewShared
 		case inRequest:
 			info.lend(b)
-			newScanner = jsonscan.NewLent
+			newScanner = func(b []byte) jsonscan.Scanner { return jsonscan.NewLentLiterals(b, &info.literals) }
 		default:
 			defer bufpool.Put(b)
 		}

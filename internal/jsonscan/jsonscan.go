@@ -13,6 +13,7 @@ package jsonscan
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"math/bits"
 	"strconv"
@@ -32,6 +33,9 @@ type Scanner struct {
 	failed bool
 	shared bool // String and Text return views: see NewShared
 	lent   bool // Text returns views: see NewLent
+	// lits, when not nil, records the JSON form of the long texts with
+	// escapes that Text decodes: see NewLentLiterals.
+	lits *Literals
 }
 
 // New returns a Scanner over b.
@@ -58,6 +62,66 @@ func NewShared(b []byte) Scanner { return Scanner{b: b, shared: true} }
 // controls (the prompts of a request, which end with it), and String for
 // any value that might be kept (a model name, a user id).
 func NewLent(b []byte) Scanner { return Scanner{b: b, lent: true} }
+
+// NewLentLiterals returns a Scanner as NewLent does, whose Text also
+// records in lits each text of at least sharedMin bytes it reads, with the
+// JSON form it was read from: see Literals.
+func NewLentLiterals(b []byte, lits *Literals) Scanner {
+	return Scanner{b: b, lent: true, lits: lits}
+}
+
+// Literals remembers the JSON form of the long texts a Scanner from
+// NewLentLiterals read, so that an encoder writing one of them unchanged
+// can copy the bytes the client sent rather than check and escape the
+// text again: a prompt of lines, tabs and quotes has an escape every few
+// bytes, each a stop for the decoder and again for the encoder, and a
+// plain one is still read whole by the encoder's checks. A literal is a
+// view of the lent bytes and lasts as long as they do. Only literals that
+// say exactly what their text says are kept: valid UTF-8, without \u
+// escapes (a lone surrogate decodes to U+FFFD, and some parsers refuse
+// it).
+type Literals struct {
+	list []literal
+}
+
+type literal struct {
+	text string
+	raw  []byte
+}
+
+// Literal returns the bytes between the quotes of the JSON string that
+// text was decoded from, when text is one of l's texts: the same string,
+// not another with the same bytes, which a caller that changed a text
+// would have made. A nil l has none.
+func (l *Literals) Literal(text string) ([]byte, bool) {
+	if l == nil || len(text) < sharedMin {
+		return nil, false
+	}
+	for _, e := range l.list {
+		if len(e.text) == len(text) && unsafe.StringData(e.text) == unsafe.StringData(text) {
+			return e.raw, true
+		}
+	}
+	return nil, false
+}
+
+// Reset forgets every literal, when the bytes they view are given back.
+func (l *Literals) Reset() {
+	clear(l.list)
+	l.list = l.list[:0]
+}
+
+type literalsKey struct{}
+
+// LiteralsKey is the context key under which a request's Literals are
+// found (see LiteralsFrom), for a context that answers it itself.
+func LiteralsKey() any { return literalsKey{} }
+
+// LiteralsFrom returns the Literals ctx carries, or nil.
+func LiteralsFrom(ctx context.Context) *Literals {
+	l, _ := ctx.Value(literalsKey{}).(*Literals)
+	return l
+}
 
 // OK reports whether everything read so far was understood.
 func (s *Scanner) OK() bool { return !s.failed }
@@ -371,10 +435,22 @@ func (s *Scanner) String(reuse string) string {
 func (s *Scanner) Text() string {
 	raw, plain, high := s.text()
 	switch {
+	case !plain && s.lits != nil && len(raw) >= sharedMin:
+		valid := !high || utf8.Valid(raw)
+		text := unquote(raw, !valid)
+		if valid && bytes.Index(raw, []byte(`\u`)) < 0 {
+			s.lits.list = append(s.lits.list, literal{text: text, raw: raw})
+		}
+		return text
 	case !plain:
 		return unquote(raw, high)
 	case (s.shared || s.lent) && len(raw) >= sharedMin:
-		return unsafe.String(unsafe.SliceData(raw), len(raw))
+		text := unsafe.String(unsafe.SliceData(raw), len(raw))
+		if s.lits != nil {
+			// Plain: its bytes are its JSON form.
+			s.lits.list = append(s.lits.list, literal{text: text, raw: raw})
+		}
+		return text
 	}
 	return string(raw)
 }

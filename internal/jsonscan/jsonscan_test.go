@@ -753,3 +753,67 @@ func FuzzMember(f *testing.F) {
 	}
 	f.Fuzz(checkMember)
 }
+
+// TestLiterals checks which texts a Scanner from NewLentLiterals records
+// with their JSON form: long ones, plain or escaped, whose form says
+// exactly what they say; and that Literal answers for those strings only,
+// not for another with the same bytes.
+func TestLiterals(t *testing.T) {
+	long := strings.Repeat("a", sharedMin)
+	tests := []struct {
+		name, raw string
+		kept      bool
+	}{
+		{"plain", long, true},
+		{"escaped", long + `\n\t\"\\\/`, true},
+		{"not ASCII", strings.Repeat("é", sharedMin/2) + `\n`, true},
+		{"short", `short\n`, false},
+		{"one byte short", long[2:] + `\n`, false},
+		{"\\u escape", long + `\u00e9`, false},
+		{"lone surrogate", long + `\ud800`, false},
+		{"invalid UTF-8", long + "\xff" + `\n`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := []byte(`["` + tt.raw + `"]`)
+			var lits Literals
+			s := NewLentLiterals(b, &lits)
+			s.Enter('[')
+			first := true
+			s.Next(']', &first)
+			text := s.Text()
+			if !s.Next(']', &first) && !s.End() {
+				t.Fatal("the array did not scan")
+			}
+			var want string
+			if err := json.Unmarshal(b[1:len(b)-1], &want); err != nil || text != want {
+				t.Fatalf("Text = %.20q (%d bytes), encoding/json %.20q, %v", text, len(text), want, err)
+			}
+			raw, ok := lits.Literal(text)
+			if ok != tt.kept {
+				t.Fatalf("Literal kept: %v, want %v", ok, tt.kept)
+			}
+			if ok && string(raw) != tt.raw {
+				t.Errorf("Literal = %.20q, want the bytes between the quotes", raw)
+			}
+			if _, ok := lits.Literal(strings.Clone(text)); ok {
+				t.Error("Literal answers for a copy of the text")
+			}
+			lits.Reset()
+			if _, ok := lits.Literal(text); ok {
+				t.Error("Literal answers after Reset")
+			}
+			var none *Literals
+			if _, ok := none.Literal(text); ok {
+				t.Error("a nil Literals answers")
+			}
+		})
+	}
+	// Only Text records, and only from NewLentLiterals.
+	b := []byte(`"` + long + `\n"`)
+	var lits Literals
+	s := NewLentLiterals(b, &lits)
+	if v := s.String(""); !s.End() || len(lits.list) != 0 || len(v) != len(long)+1 {
+		t.Errorf("String recorded %d literals", len(lits.list))
+	}
+}

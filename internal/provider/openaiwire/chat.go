@@ -15,6 +15,7 @@ import (
 
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/bufpool"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 )
 
 // ChatOptions shapes the chat completions body for one upstream.
@@ -27,6 +28,11 @@ type ChatOptions struct {
 	// "max_completion_tokens" instead of "max_tokens", which OpenAI's
 	// reasoning models (o-series, gpt-5) require.
 	MaxCompletionTokens bool
+	// Literals are the JSON forms of the request's long texts as the client
+	// sent them, which the encoder copies instead of escaping a text again
+	// (see jsonscan.Literals). Chat and ChatStream take them from the
+	// context; nil has none.
+	Literals *jsonscan.Literals
 }
 
 // chatRequest is the body of POST /chat/completions.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/jsonappend"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 )
 
 // appendChatRequest appends the chat completions body for req to dst
@@ -32,7 +33,7 @@ func appendChatRequest(dst []byte, req *llmgate.ChatRequest, opts ChatOptions, s
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if b, ok = appendMessage(b, &req.Messages[i]); !ok {
+		if b, ok = appendMessage(b, &req.Messages[i], opts.Literals); !ok {
 			return dst, false
 		}
 	}
@@ -154,12 +155,24 @@ func appendFloatField(b []byte, key string, f *float64) ([]byte, bool) {
 	return jsonappend.Float(append(b, key...), *f)
 }
 
-// appendMessage appends m as toWireMessage shapes it.
-func appendMessage(b []byte, m *llmgate.Message) ([]byte, bool) {
+// appendText appends text as a JSON string: the client's own JSON form of
+// it when lits holds one, else escaped by jsonappend.String.
+func appendText(b []byte, text string, lits *jsonscan.Literals) []byte {
+	if raw, ok := lits.Literal(text); ok {
+		b = append(b, '"')
+		b = append(b, raw...)
+		return append(b, '"')
+	}
+	return jsonappend.String(b, text)
+}
+
+// appendMessage appends m as toWireMessage shapes it, with the texts lits
+// holds as the client sent them.
+func appendMessage(b []byte, m *llmgate.Message, lits *jsonscan.Literals) ([]byte, bool) {
 	b = jsonappend.String(append(b, `{"role":`...), string(m.Role))
 	switch {
 	case len(m.Content) == 1 && m.Content[0].Type == llmgate.PartText:
-		b = jsonappend.String(append(b, `,"content":`...), m.Content[0].Text)
+		b = appendText(append(b, `,"content":`...), m.Content[0].Text, lits)
 	case len(m.Content) == 0:
 		if len(m.ToolCalls) == 0 {
 			b = append(b, `,"content":""`...)
@@ -173,7 +186,7 @@ func appendMessage(b []byte, m *llmgate.Message) ([]byte, bool) {
 			}
 			switch p.Type {
 			case llmgate.PartText:
-				b = jsonappend.String(append(b, `{"type":"text","text":`...), p.Text)
+				b = appendText(append(b, `{"type":"text","text":`...), p.Text, lits)
 				b = append(b, '}')
 			case llmgate.PartImage:
 				b = jsonappend.String(append(b, `{"type":"image_url","image_url":{"url":`...), p.ImageURL)

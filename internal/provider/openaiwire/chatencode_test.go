@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/jsonappend"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 )
 
 // awkward is text that exercises every escaping rule of encoding/json.
@@ -238,4 +240,57 @@ func FuzzEncodeChatRequest(f *testing.F) {
 			t.Fatalf("jsonappend.String(%q) differs from encoding/json", text)
 		}
 	})
+}
+
+// TestEncodeCopiesLiterals encodes requests whose long texts were read by
+// a jsonscan Scanner that keeps their JSON forms: the body carries each
+// form as the client sent it, and says what the body encoded without them
+// says. A text that is not the one read (a copy, as a change would make)
+// is escaped as usual.
+func TestEncodeCopiesLiterals(t *testing.T) {
+	forms := []string{
+		// \/ is a form jsonappend does not write: it writes /.
+		strings.Repeat(`line\n\tof \"text\" at a\/b with é and 東京; `, 40),
+		strings.Repeat("plain words ", 100),
+	}
+	var lits jsonscan.Literals
+	var texts []string
+	for _, f := range forms {
+		s := jsonscan.NewLentLiterals([]byte(`"`+f+`"`), &lits)
+		texts = append(texts, s.Text())
+		if _, ok := lits.Literal(texts[len(texts)-1]); !ok {
+			t.Fatalf("no literal kept for %.20q", f)
+		}
+	}
+	req := &llmgate.ChatRequest{Model: "gpt-4o", Messages: []llmgate.Message{
+		{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart(texts[0])}},
+		{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart(texts[1]), llmgate.TextPart("short")}},
+		{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart(strings.Clone(texts[0]))}},
+	}}
+	with, _, err := encodeChatRequest(req, ChatOptions{Model: "gpt-4o", Literals: &lits}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, _, err := encodeChatRequest(req, ChatOptions{Model: "gpt-4o"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range forms {
+		if !bytes.Contains(with, []byte(`"`+f+`"`)) {
+			t.Errorf("the body does not carry the form %.30q as sent", f)
+		}
+	}
+	if n := bytes.Count(with, []byte(forms[0])); n != 1 {
+		t.Errorf("the first form is in the body %d times; want once (the copied text is escaped)", n)
+	}
+	var a, b any
+	if err := json.Unmarshal(with, &a); err != nil {
+		t.Fatalf("the body with literals is not JSON: %v", err)
+	}
+	if err := json.Unmarshal(without, &b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("the bodies with and without literals say different things:\n%.300s\n%.300s", with, without)
+	}
 }

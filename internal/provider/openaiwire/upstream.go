@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
@@ -48,6 +49,7 @@ type Upstream struct {
 // Served.Model set to req.Model and Served.Upstream to the time until the
 // whole body was read.
 func (u *Upstream) Chat(ctx context.Context, ep Endpoint, req *llmgate.ChatRequest, opts ChatOptions) (*llmgate.ChatResponse, error) {
+	opts.Literals = jsonscan.LiteralsFrom(ctx)
 	body, pooled, err := encodeChatRequest(req, opts, false)
 	if err != nil {
 		return nil, u.fail(err)
@@ -66,6 +68,7 @@ func (u *Upstream) Chat(ctx context.Context, ep Endpoint, req *llmgate.ChatReque
 // The first chunk carries Served with Model set to req.Model and Upstream to
 // the time until those headers.
 func (u *Upstream) ChatStream(ctx context.Context, ep Endpoint, req *llmgate.ChatRequest, opts ChatOptions) (*ChatStream, error) {
+	opts.Literals = jsonscan.LiteralsFrom(ctx)
 	body, pooled, err := encodeChatRequest(req, opts, true)
 	if err != nil {
 		return nil, u.fail(err)
