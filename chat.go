@@ -141,6 +141,12 @@ type ChatParams struct {
 }
 
 // ChatRequest is a provider-neutral chat completion request.
+//
+// A request the HTTP API decoded from a large body (over 64 KiB) holds its
+// long texts (message content, image URLs, tool call arguments) as views
+// of the body's buffer, which is reused once the request is answered:
+// code that keeps such a text past the request, in a cache or a background
+// job, must copy it first (strings.Clone). Nothing in the gateway does.
 type ChatRequest struct {
 	// Provider is the catalog name of the provider, such as "azure_openai".
 	Provider string
