@@ -528,12 +528,29 @@ func (c *h1Conn) roundTrip(ctx context.Context, req *http.Request, body outBody)
 		return nil, err
 	}
 	closeConn := req.Close
-	if err := c.writeRequest(req, body, &closeConn); err != nil {
-		return fail(err)
-	}
-	resp, err := c.readResponse(req)
-	if err != nil {
-		return fail(err)
+	var resp *http.Response
+	if werr := c.writeRequest(req, body, &closeConn); werr != nil {
+		// A server may answer before it has read the whole body (413 for
+		// one too large, 401 for a wrong key) and close the connection,
+		// which fails the rest of the write: the answer it sent, if any,
+		// is the request's, as net/http's Transport makes it. A failure
+		// of anything but the connection's write (the body's own reader,
+		// a cancelled context) is the request's.
+		var oe *net.OpError
+		if ctx.Err() != nil || !errors.As(werr, &oe) || oe.Op != "write" {
+			return fail(werr)
+		}
+		r, err := c.readResponse(req)
+		if err != nil {
+			return fail(werr)
+		}
+		resp, closeConn = r, true
+	} else {
+		r, err := c.readResponse(req)
+		if err != nil {
+			return fail(err)
+		}
+		resp = r
 	}
 	b := &h1Body{c: c, ctx: ctx, stop: stop}
 	closeConn = closeConn || resp.Close

@@ -1999,3 +1999,57 @@ func TestH1CheckIdleAfter(t *testing.T) {
 		srv.wantConns(t, 2, "a request after the server closed the first connection")
 	})
 }
+
+// TestH1EarlyAnswer: a server that answers before it has read the body
+// (413 for a body too large, 401 for a wrong key) and closes the
+// connection makes the rest of the body fail to send; the answer it sent
+// is what RoundTrip returns, as net/http's Transport does, not the failed
+// write. A server that closes without answering still fails the request.
+func TestH1EarlyAnswer(t *testing.T) {
+	for _, answer := range []string{
+		"HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: application/json\r\nContent-Length: 20\r\nConnection: close\r\n\r\n{\"error\":\"too big\"}\n",
+		"",
+	} {
+		srv := newRawServer(t, func(_ int, c net.Conn) {
+			br := bufio.NewReader(c)
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			io.WriteString(c, answer)
+			// Close with most of the body unread: the kernel resets the
+			// connection.
+		})
+		rt := &H1{}
+		body := bytes.Repeat([]byte("x"), 8<<20)
+		req, _ := http.NewRequestWithContext(h1Context(t), http.MethodPost, srv.url+"/v1/chat", bytes.NewReader(body))
+		resp, err := rt.RoundTrip(req)
+		if answer == "" {
+			if err == nil {
+				resp.Body.Close()
+				t.Fatal("a server that closed without answering: RoundTrip succeeded")
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("RoundTrip: %v; want the server's 413", err)
+		}
+		if got := h1ReadAll(t, resp); resp.StatusCode != http.StatusRequestEntityTooLarge || got != "{\"error\":\"too big\"}\n" {
+			t.Errorf("answer %d %q; want 413 and its body", resp.StatusCode, got)
+		}
+		rt.CloseIdleConnections()
+	}
+	// The same through TLS, from net/http's server, which closes a
+	// connection whose handler left much of the body unread.
+	srv := startH1Server(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		http.Error(w, "too big", http.StatusRequestEntityTooLarge)
+	}, true, nil)
+	req, _ := http.NewRequestWithContext(h1Context(t), http.MethodPost, srv.URL+"/v1/chat", bytes.NewReader(bytes.Repeat([]byte("x"), 8<<20)))
+	resp, err := tlsH1(srv.Server).RoundTrip(req)
+	if err != nil {
+		t.Fatalf("TLS: RoundTrip: %v; want the server's 413", err)
+	}
+	if got := h1ReadAll(t, resp); resp.StatusCode != http.StatusRequestEntityTooLarge || got != "too big\n" {
+		t.Errorf("TLS: answer %d %q; want 413 and its body", resp.StatusCode, got)
+	}
+}
