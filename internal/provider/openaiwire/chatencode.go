@@ -189,7 +189,7 @@ func appendMessage(b []byte, m *llmgate.Message, lits *jsonscan.Literals) ([]byt
 				b = appendText(append(b, `{"type":"text","text":`...), p.Text, lits)
 				b = append(b, '}')
 			case llmgate.PartImage:
-				b = jsonappend.String(append(b, `{"type":"image_url","image_url":{"url":`...), p.ImageURL)
+				b = appendText(append(b, `{"type":"image_url","image_url":{"url":`...), p.ImageURL, lits)
 				if p.ImageDetail != "" {
 					b = jsonappend.String(append(b, `,"detail":`...), p.ImageDetail)
 				}
@@ -216,7 +216,7 @@ func appendMessage(b []byte, m *llmgate.Message, lits *jsonscan.Literals) ([]byt
 				b = append(b, ',')
 			}
 			b = jsonappend.String(append(b, `"type":"function","function":{"name":`...), c.Name)
-			b = jsonappend.String(append(b, `,"arguments":`...), c.Arguments)
+			b = appendText(append(b, `,"arguments":`...), c.Arguments, lits)
 			b = append(b, '}', '}')
 		}
 		b = append(b, ']')

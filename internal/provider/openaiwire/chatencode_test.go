@@ -242,9 +242,9 @@ func FuzzEncodeChatRequest(f *testing.F) {
 	})
 }
 
-// TestEncodeCopiesLiterals encodes requests whose long texts were read by
-// a jsonscan Scanner that keeps their JSON forms: the body carries each
-// form as the client sent it, and says what the body encoded without them
+// TestEncodeCopiesLiterals encodes requests whose long texts (content,
+// an image URL, tool call arguments) were read by a jsonscan Scanner that
+// keeps their JSON forms: the body carries each form as the client sent it, and says what the body encoded without them
 // says. A text that is not the one read (a copy, as a change would make)
 // is escaped as usual.
 func TestEncodeCopiesLiterals(t *testing.T) {
@@ -252,6 +252,8 @@ func TestEncodeCopiesLiterals(t *testing.T) {
 		// \/ is a form jsonappend does not write: it writes /.
 		strings.Repeat(`line\n\tof \"text\" at a\/b with é and 東京; `, 40),
 		strings.Repeat("plain words ", 100),
+		`data:image\/png;base64,` + strings.Repeat(`iVBORw0KGgo+\/=`, 100),
+		`{\"city\":\"` + strings.Repeat(`Paris\/`, 200) + `\"}`,
 	}
 	var lits jsonscan.Literals
 	var texts []string
@@ -266,6 +268,9 @@ func TestEncodeCopiesLiterals(t *testing.T) {
 		{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart(texts[0])}},
 		{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart(texts[1]), llmgate.TextPart("short")}},
 		{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart(strings.Clone(texts[0]))}},
+		{Role: llmgate.RoleUser, Content: []llmgate.Part{llmgate.TextPart("look"), {Type: llmgate.PartImage, ImageURL: texts[2]}}},
+		{Role: llmgate.RoleAssistant, ToolCalls: []llmgate.ToolCall{{ID: "call_1", Name: "weather", Arguments: texts[3]}}},
+		{Role: llmgate.RoleTool, ToolCallID: "call_1", Content: []llmgate.Part{llmgate.TextPart("sunny")}},
 	}}
 	with, _, err := encodeChatRequest(req, ChatOptions{Model: "gpt-4o", Literals: &lits}, false)
 	if err != nil {
