@@ -153,3 +153,36 @@ func TestLentBodyGoesBackOnError(t *testing.T) {
 		})
 	}
 }
+
+// TestBodyWithoutViewsGoesBackAtOnce: a large body that encoding/json
+// decodes (the Anthropic surface's), whose texts are all copies, goes back
+// to bufpool before the backend is called rather than when the request
+// ends, which for a stream can be minutes later.
+func TestBodyWithoutViewsGoesBackAtOnce(t *testing.T) {
+	puts := bufpooltest.Poison(t)
+	before := puts.Load()
+	var atCall int32 = -1
+	b := &callHook{fakeBackend: fakeBackend{}, hook: func() { atCall = puts.Load() - before }}
+	s := &Server{Backend: b, Ledger: &recLedger{}, APIPath: "/llm-gate", Version: "test", MaxBodyBytes: 1 << 20}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	body := `{"model":"smart","max_tokens":9,"messages":[{"role":"user","content":"` + strings.Repeat("copied text ", 10<<10) + `"}]}`
+	resp, out := do(t, ts, http.MethodPost, "/llm-gate/anthropic/v1/messages", body, goodHeaders())
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %.300s", resp.StatusCode, out)
+	}
+	if atCall != 1 {
+		t.Errorf("%d buffers had gone back to bufpool when the backend was called, want 1", atCall)
+	}
+}
+
+// callHook is a fakeBackend that calls hook when Chat is called.
+type callHook struct {
+	fakeBackend
+	hook func()
+}
+
+func (b *callHook) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.ChatResponse, error) {
+	b.hook()
+	return b.fakeBackend.Chat(ctx, req)
+}

@@ -595,16 +595,18 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	// ReadFrom wants MinRead bytes of room to see the end of the body.
 	if n := r.ContentLength + bytes.MinRead; r.ContentLength > 0 && n > maxPooledBody && n <= maxBodyPrealloc {
 		// A large body, of a length announced: a buffer of its size class
-		// from bufpool. In a request, its prompt's texts may be views of
-		// it, and it goes back when the request ends (see reqInfo.lend);
-		// outside one, it goes back once decoded, with copies.
+		// from bufpool. In a request, and for a body with a hand-written
+		// decoder, its prompt's texts may be views of it, and it goes back
+		// when the request ends (see reqInfo.lend); otherwise it goes back
+		// once decoded, with copies.
 		b, pooled := bufpool.Get(int(n))
 		buf, sized = bytes.NewBuffer(b), true
 		info, inRequest := r.Context().Value(reqInfoKey{}).(*reqInfo)
+		_, fast := v.(fastDecoder)
 		switch {
 		case !pooled:
 			newScanner = jsonscan.NewShared
-		case inRequest:
+		case inRequest && fast:
 			info.lend(b)
 			newScanner = func(b []byte) jsonscan.Scanner { return jsonscan.NewLentLiterals(b, &info.literals) }
 		default:
