@@ -389,6 +389,9 @@ func cellOf(t *target, sp spec, rounds []round) cell {
 			all.err = r.run.err
 		}
 		all.elapsed += r.run.elapsed
+		if s := r.run.elapsed.Seconds(); s > 0 {
+			c.RoundThroughputPerS = append(c.RoundThroughputPerS, float64(r.run.ok)/s)
+		}
 		cpu += r.cpu
 		upCPU += r.upCPU
 		c.PeakRSSBytes = max(c.PeakRSSBytes, r.peak)

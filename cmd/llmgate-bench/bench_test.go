@@ -36,6 +36,9 @@ func TestCellOf(t *testing.T) {
 	if c.ElapsedS != 4 || c.ThroughputPerS != 2 {
 		t.Errorf("elapsed %v s, throughput %v/s; want 4 and 2", c.ElapsedS, c.ThroughputPerS)
 	}
+	if !slices.Equal(c.RoundThroughputPerS, []float64{3, 1, 2}) {
+		t.Errorf("round throughputs %v; want 3, 1 and 2 per second", c.RoundThroughputPerS)
+	}
 	// Eight samples, 1 to 7 ms and 100 ms: the median is the fourth, the
 	// 99th percentile the slowest round's one sample.
 	if c.Latency.Count != 8 || c.Latency.P50Ms != 4 || c.Latency.P99Ms != 100 {

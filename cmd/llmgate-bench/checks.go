@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 )
 
 // Limits of the targets.
@@ -88,7 +89,7 @@ func evaluate(r *report) []check {
 			kind = "stream"
 		}
 		add("c=64 throughput ≥ floor's", *c.ThroughputRatio >= 1,
-			"%s %s: llm-gate %.0f/s, floor %.0f/s (%.2f×)", kind, sizeName(c.BodyBytes), *c.GateThroughputPerS, *c.FloorThroughputPerS, *c.ThroughputRatio)
+			"%s %s: llm-gate %.0f/s, floor %.0f/s (%.2f×%s)", kind, sizeName(c.BodyBytes), *c.GateThroughputPerS, *c.FloorThroughputPerS, *c.ThroughputRatio, roundRange(c.RoundThroughputRatios))
 	}
 	if n == 0 {
 		skip("c=64 throughput ≥ floor's", "needs floor and llmgate at closed c=64")
@@ -163,4 +164,13 @@ func failed(cs []check) []check {
 		}
 	}
 	return out
+}
+
+// roundRange says how far per-round ratios ranged, as ", rounds 0.93–1.04×",
+// or nothing for fewer than two rounds.
+func roundRange(rs []float64) string {
+	if len(rs) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(", rounds %.2f–%.2f×", slices.Min(rs), slices.Max(rs))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -109,5 +110,48 @@ func TestEvaluateSkipsWhatWasNotRun(t *testing.T) {
 	}
 	if skipped != 6 {
 		t.Fatalf("%d checks skipped, want 6: %+v", skipped, checks)
+	}
+}
+
+// TestRoundThroughputRatios checks that a comparison pairs each of
+// llm-gate's rounds with the floor's round beside it, and that the
+// throughput check says how far those ratios ranged; rounds that do not
+// pair up give none.
+func TestRoundThroughputRatios(t *testing.T) {
+	r := passingReport()
+	sp := spec{Mode: modeClosed, Concurrency: 64, BodyBytes: 1 << 10}
+	r.find(targetFloor, sp).RoundThroughputPerS = []float64{4000, 4000, 5000}
+	r.find(targetLLMGate, sp).RoundThroughputPerS = []float64{3800, 4400, 5000}
+	r.Comparisons = nil
+	r.compare()
+	var found bool
+	for _, c := range r.Comparisons {
+		if c.spec != sp {
+			continue
+		}
+		found = true
+		if want := []float64{0.95, 1.1, 1}; !slices.Equal(c.RoundThroughputRatios, want) {
+			t.Errorf("round ratios %v; want %v", c.RoundThroughputRatios, want)
+		}
+	}
+	if !found {
+		t.Fatal("no comparison at c=64, 1 KB")
+	}
+	var measured string
+	for _, ch := range evaluate(r) {
+		if ch.ID == "c=64 throughput ≥ floor's" && strings.Contains(ch.Measured, "non-stream 1KB") {
+			measured = ch.Measured
+		}
+	}
+	if !strings.Contains(measured, "rounds 0.95–1.10×") {
+		t.Errorf("the check says %q; want the rounds' range, 0.95–1.10×", measured)
+	}
+	r.find(targetFloor, sp).RoundThroughputPerS = []float64{4000}
+	r.Comparisons = nil
+	r.compare()
+	for _, c := range r.Comparisons {
+		if c.spec == sp && c.RoundThroughputRatios != nil {
+			t.Errorf("rounds that do not pair up gave ratios %v", c.RoundThroughputRatios)
+		}
 	}
 }

@@ -57,6 +57,9 @@ type cell struct {
 	FirstError     string  `json:"firstError,omitempty"`
 	ElapsedS       float64 `json:"elapsedS"`
 	ThroughputPerS float64 `json:"throughputPerS"`
+	// RoundThroughputPerS is the throughput of each round of the cell, in
+	// the order the rounds ran.
+	RoundThroughputPerS []float64 `json:"roundThroughputPerS,omitempty"`
 	// Latency is of the whole answer, from the send time (closed loop) or
 	// the planned send time (open loop).
 	Latency summary `json:"latency"`
@@ -91,31 +94,35 @@ type held struct {
 // target was not run.
 type comparison struct {
 	spec
-	FloorAddedP50Ms      *float64 `json:"floorAddedP50Ms"`
-	GateAddedP50Ms       *float64 `json:"llmgateAddedP50Ms"`
-	FloorAddedP99Ms      *float64 `json:"floorAddedP99Ms"`
-	GateAddedP99Ms       *float64 `json:"llmgateAddedP99Ms"`
-	FloorTTFTOverheadMs  *float64 `json:"floorTtftOverheadMs,omitempty"`
-	GateTTFTOverheadMs   *float64 `json:"llmgateTtftOverheadMs,omitempty"`
-	AddedP50Ratio        *float64 `json:"addedP50Ratio"`
-	ThroughputRatio      *float64 `json:"throughputRatio"`
-	CPUPerRequestRatio   *float64 `json:"cpuPerRequestRatio"`
-	GateCPUPerRequestUs  *float64 `json:"llmgateCpuPerRequestUs"`
-	FloorCPUPerRequestUs *float64 `json:"floorCpuPerRequestUs"`
-	GateThroughputPerS   *float64 `json:"llmgateThroughputPerS"`
-	FloorThroughputPerS  *float64 `json:"floorThroughputPerS"`
-	DirectThroughputPerS *float64 `json:"directThroughputPerS"`
-	DirectLatencyP50Ms   *float64 `json:"directP50Ms"`
-	DirectLatencyP99Ms   *float64 `json:"directP99Ms"`
-	DirectTTFTP50Ms      *float64 `json:"directTtftP50Ms,omitempty"`
-	GateLatencyP50Ms     *float64 `json:"llmgateP50Ms"`
-	FloorLatencyP50Ms    *float64 `json:"floorP50Ms"`
-	GateLatencyP99Ms     *float64 `json:"llmgateP99Ms"`
-	FloorLatencyP99Ms    *float64 `json:"floorP99Ms"`
-	GateLatencyP999Ms    *float64 `json:"llmgateP999Ms"`
-	FloorLatencyP999Ms   *float64 `json:"floorP999Ms"`
-	GateErrors           int      `json:"llmgateErrors"`
-	FloorErrors          int      `json:"floorErrors"`
+	FloorAddedP50Ms     *float64 `json:"floorAddedP50Ms"`
+	GateAddedP50Ms      *float64 `json:"llmgateAddedP50Ms"`
+	FloorAddedP99Ms     *float64 `json:"floorAddedP99Ms"`
+	GateAddedP99Ms      *float64 `json:"llmgateAddedP99Ms"`
+	FloorTTFTOverheadMs *float64 `json:"floorTtftOverheadMs,omitempty"`
+	GateTTFTOverheadMs  *float64 `json:"llmgateTtftOverheadMs,omitempty"`
+	AddedP50Ratio       *float64 `json:"addedP50Ratio"`
+	ThroughputRatio     *float64 `json:"throughputRatio"`
+	// RoundThroughputRatios are the ratios of the rounds, each of
+	// llm-gate's round to the floor's round it ran beside: how far the
+	// ratio moved within the run, on a machine whose load changes.
+	RoundThroughputRatios []float64 `json:"roundThroughputRatios,omitempty"`
+	CPUPerRequestRatio    *float64  `json:"cpuPerRequestRatio"`
+	GateCPUPerRequestUs   *float64  `json:"llmgateCpuPerRequestUs"`
+	FloorCPUPerRequestUs  *float64  `json:"floorCpuPerRequestUs"`
+	GateThroughputPerS    *float64  `json:"llmgateThroughputPerS"`
+	FloorThroughputPerS   *float64  `json:"floorThroughputPerS"`
+	DirectThroughputPerS  *float64  `json:"directThroughputPerS"`
+	DirectLatencyP50Ms    *float64  `json:"directP50Ms"`
+	DirectLatencyP99Ms    *float64  `json:"directP99Ms"`
+	DirectTTFTP50Ms       *float64  `json:"directTtftP50Ms,omitempty"`
+	GateLatencyP50Ms      *float64  `json:"llmgateP50Ms"`
+	FloorLatencyP50Ms     *float64  `json:"floorP50Ms"`
+	GateLatencyP99Ms      *float64  `json:"llmgateP99Ms"`
+	FloorLatencyP99Ms     *float64  `json:"floorP99Ms"`
+	GateLatencyP999Ms     *float64  `json:"llmgateP999Ms"`
+	FloorLatencyP999Ms    *float64  `json:"floorP999Ms"`
+	GateErrors            int       `json:"llmgateErrors"`
+	FloorErrors           int       `json:"floorErrors"`
 }
 
 // slope is how a target's CPU time per request grows with the request body.
@@ -259,6 +266,13 @@ func (r *report) compare() {
 		}
 		if f != nil && g != nil {
 			c.ThroughputRatio = ratio(g.ThroughputPerS, f.ThroughputPerS)
+			if len(g.RoundThroughputPerS) == len(f.RoundThroughputPerS) {
+				for i, gr := range g.RoundThroughputPerS {
+					if rr := ratio(gr, f.RoundThroughputPerS[i]); rr != nil {
+						c.RoundThroughputRatios = append(c.RoundThroughputRatios, *rr)
+					}
+				}
+			}
 			c.CPUPerRequestRatio = ratio(g.CPUPerRequestUs, f.CPUPerRequestUs)
 			if c.GateAddedP50Ms != nil {
 				c.AddedP50Ratio = ratio(*c.GateAddedP50Ms, *c.FloorAddedP50Ms)
