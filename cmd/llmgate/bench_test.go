@@ -223,12 +223,9 @@ const (
 	markdownText = `## Usage\n\tclient.chat(\"hi\")\nReturns a \"reply\"; see the café menu (東京).\n`
 )
 
-// filler is the prompt text benchBody pads with.
-var filler = plainText
-
 // benchBody pads a request to size bytes with filler, repeated whole, and
 // spaces in its user message, as cmd/llmgate-bench does.
-func benchBody(pre, post string, size int) []byte {
+func benchBody(pre, post string, size int, filler string) []byte {
 	n := max(size-len(pre)-len(post), 1)
 	b := make([]byte, 0, len(pre)+n+len(post))
 	b = append(b, pre...)
@@ -241,9 +238,12 @@ func benchBody(pre, post string, size int) []byte {
 	return append(b, post...)
 }
 
-func nativeBody(stream bool, size int) []byte {
+func nativeBody(stream bool, size int) []byte { return nativeBodyOf(stream, size, plainText) }
+
+// nativeBodyOf is nativeBody with the prompt text filler.
+func nativeBodyOf(stream bool, size int, filler string) []byte {
 	return benchBody(`{"provider":{"name":"azure_openai","model":{"name":"gpt-4o"}},"prompt":{"parameter":{"maxTokens":256},"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"`,
-		`"}]},"stream":`+strconv.FormatBool(stream)+`}`, size)
+		`"}]},"stream":`+strconv.FormatBool(stream)+`}`, size, filler)
 }
 
 func openAIBody(stream bool, size int) []byte {
@@ -251,7 +251,7 @@ func openAIBody(stream bool, size int) []byte {
 	if stream {
 		post += `,"stream_options":{"include_usage":true}`
 	}
-	return benchBody(`{"model":"azure_openai/gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"`, post+"}", size)
+	return benchBody(`{"model":"azure_openai/gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"`, post+"}", size, plainText)
 }
 
 var benchSizes = []struct {
@@ -303,9 +303,7 @@ func BenchmarkNativeChat(b *testing.B) {
 		})
 	}
 	b.Run("100KB_markdown", func(b *testing.B) {
-		filler = markdownText
-		defer func() { filler = plainText }()
-		runRequests(b, h, "/llm-gate/v1/chat", nativeBody(false, 100<<10), `"cost":{"currency":"USD"`)
+		runRequests(b, h, "/llm-gate/v1/chat", nativeBodyOf(false, 100<<10, markdownText), `"cost":{"currency":"USD"`)
 	})
 }
 

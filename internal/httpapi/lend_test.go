@@ -71,6 +71,17 @@ func (s *checkedStream) Close() error {
 	return s.ChatStream.Close()
 }
 
+// putsAfter returns how many buffers went back to bufpool since puts
+// counted before, once one has or ten seconds have passed: a buffer goes
+// back after the request's log line, which may come after the client has
+// the whole answer.
+func putsAfter(puts interface{ Load() int32 }, before int32) int32 {
+	for deadline := time.Now().Add(10 * time.Second); puts.Load() == before && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	return puts.Load() - before
+}
+
 // TestLentBodyLastsTheRequest sends large prompts, streamed and not,
 // through the native and OpenAI chat endpoints. Their bodies are read into
 // bufpool buffers whose long texts the request uses in place: the prompt
@@ -101,12 +112,7 @@ func TestLentBodyLastsTheRequest(t *testing.T) {
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("status %d: %.300s", resp.StatusCode, out)
 			}
-			// The buffer goes back after the log line, which may come
-			// after the client has the whole answer.
-			for deadline := time.Now().Add(10 * time.Second); puts.Load() == b.before && time.Now().Before(deadline); {
-				time.Sleep(time.Millisecond)
-			}
-			if n := puts.Load() - b.before; n != 1 {
+			if n := putsAfter(puts, b.before); n != 1 {
 				t.Fatalf("%d buffers went back to bufpool after the request, want 1", n)
 			}
 			b.mu.Lock()
@@ -144,10 +150,7 @@ func TestLentBodyGoesBackOnError(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d: %.300s", resp.StatusCode, tt.status, out)
 			}
-			for deadline := time.Now().Add(10 * time.Second); puts.Load() == before && time.Now().Before(deadline); {
-				time.Sleep(time.Millisecond)
-			}
-			if n := puts.Load() - before; n != 1 {
+			if n := putsAfter(puts, before); n != 1 {
 				t.Fatalf("%d buffers went back to bufpool, want 1", n)
 			}
 		})

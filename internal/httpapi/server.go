@@ -608,7 +608,7 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			newScanner = jsonscan.NewShared
 		case inRequest && fast:
 			info.lend(b)
-			newScanner = func(b []byte) jsonscan.Scanner { return jsonscan.NewLentLiterals(b, &info.literals) }
+			newScanner = func(b []byte) jsonscan.Scanner { return jsonscan.NewLent(b, &info.literals) }
 		default:
 			defer bufpool.Put(b)
 		}

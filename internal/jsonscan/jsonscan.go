@@ -33,8 +33,8 @@ type Scanner struct {
 	failed bool
 	shared bool // String and Text return views: see NewShared
 	lent   bool // Text returns views: see NewLent
-	// lits, when not nil, records the JSON form of the long texts with
-	// escapes that Text decodes: see NewLentLiterals.
+	// lits, when not nil, records the JSON form of the long texts Text
+	// reads: see NewLent.
 	lits *Literals
 }
 
@@ -60,18 +60,13 @@ func NewShared(b []byte) Scanner { return Scanner{b: b, shared: true} }
 // they are no longer used, and a view of it read after that reads other
 // bytes. Text is therefore for the values whose lifetime the caller
 // controls (the prompts of a request, which end with it), and String for
-// any value that might be kept (a model name, a user id).
-func NewLent(b []byte) Scanner { return Scanner{b: b, lent: true} }
-
-// NewLentLiterals returns a Scanner as NewLent does, whose Text also
-// records in lits each text of at least sharedMin bytes it reads, with the
-// JSON form it was read from: see Literals.
-func NewLentLiterals(b []byte, lits *Literals) Scanner {
-	return Scanner{b: b, lent: true, lits: lits}
-}
+// any value that might be kept (a model name, a user id). When lits is not
+// nil, Text also records there each text of at least sharedMin bytes it
+// reads, with the JSON form it was read from: see Literals.
+func NewLent(b []byte, lits *Literals) Scanner { return Scanner{b: b, lent: true, lits: lits} }
 
 // Literals remembers the JSON form of the long texts a Scanner from
-// NewLentLiterals read, so that an encoder writing one of them unchanged
+// NewLent read, so that an encoder writing one of them unchanged
 // can copy the bytes the client sent rather than check and escape the
 // text again: a prompt of lines, tabs and quotes has an escape every few
 // bytes, each a stop for the decoder and again for the encoder, and a
@@ -438,7 +433,7 @@ func (s *Scanner) Text() string {
 	case !plain && s.lits != nil && len(raw) >= sharedMin:
 		valid := !high || utf8.Valid(raw)
 		text := unquote(raw, !valid)
-		if valid && bytes.Index(raw, []byte(`\u`)) < 0 {
+		if valid && !bytes.Contains(raw, []byte(`\u`)) {
 			s.lits.list = append(s.lits.list, literal{text: text, raw: raw})
 		}
 		return text

@@ -340,7 +340,7 @@ func TestSharedStrings(t *testing.T) {
 	}{
 		{"New", New, false, false},
 		{"NewShared", NewShared, true, true},
-		{"NewLent", NewLent, false, true},
+		{"NewLent", func(b []byte) Scanner { return NewLent(b, nil) }, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -754,7 +754,7 @@ func FuzzMember(f *testing.F) {
 	f.Fuzz(checkMember)
 }
 
-// TestLiterals checks which texts a Scanner from NewLentLiterals records
+// TestLiterals checks which texts a Scanner from NewLent records
 // with their JSON form: long ones, plain or escaped, whose form says
 // exactly what they say; and that Literal answers for those strings only,
 // not for another with the same bytes.
@@ -777,7 +777,7 @@ func TestLiterals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b := []byte(`["` + tt.raw + `"]`)
 			var lits Literals
-			s := NewLentLiterals(b, &lits)
+			s := NewLent(b, &lits)
 			s.Enter('[')
 			first := true
 			s.Next(']', &first)
@@ -809,10 +809,10 @@ func TestLiterals(t *testing.T) {
 			}
 		})
 	}
-	// Only Text records, and only from NewLentLiterals.
+	// Only Text records.
 	b := []byte(`"` + long + `\n"`)
 	var lits Literals
-	s := NewLentLiterals(b, &lits)
+	s := NewLent(b, &lits)
 	if v := s.String(""); !s.End() || len(lits.list) != 0 || len(v) != len(long)+1 {
 		t.Errorf("String recorded %d literals", len(lits.list))
 	}

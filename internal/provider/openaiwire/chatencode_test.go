@@ -258,7 +258,7 @@ func TestEncodeCopiesLiterals(t *testing.T) {
 	var lits jsonscan.Literals
 	var texts []string
 	for _, f := range forms {
-		s := jsonscan.NewLentLiterals([]byte(`"`+f+`"`), &lits)
+		s := jsonscan.NewLent([]byte(`"`+f+`"`), &lits)
 		texts = append(texts, s.Text())
 		if _, ok := lits.Literal(texts[len(texts)-1]); !ok {
 			t.Fatalf("no literal kept for %.20q", f)
