@@ -432,8 +432,8 @@ func (s *Scanner) Text() string {
 	switch {
 	case !plain && s.lits != nil && len(raw) >= sharedMin:
 		valid := !high || utf8.Valid(raw)
-		text := unquote(raw, !valid)
-		if valid && !bytes.Contains(raw, []byte(`\u`)) {
+		text, u := unquoteU(raw, !valid)
+		if valid && !u {
 			s.lits.list = append(s.lits.list, literal{text: text, raw: raw})
 		}
 		return text
@@ -648,6 +648,14 @@ func specials(x uint64) uint64 {
 // may hold bytes >= 0x80 when high is set. Invalid UTF-8 and lone
 // surrogates become U+FFFD, as encoding/json makes them.
 func unquote(raw []byte, high bool) string {
+	text, _ := unquoteU(raw, high)
+	return text
+}
+
+// unquoteU is unquote that also reports whether raw holds a \u escape,
+// which it meets on its way: Text keeps no literal of a text with one,
+// and needs no search of its own to know.
+func unquoteU(raw []byte, high bool) (text string, u bool) {
 	// Escapes are ASCII and split no character, so when the whole text is
 	// valid UTF-8, every run between escapes is: one check of it all
 	// rather than one per run, of which text dense in escapes has many.
@@ -679,6 +687,7 @@ func unquote(raw []byte, high bool) string {
 		case 't':
 			out = append(out, '\t')
 		case 'u':
+			u = true
 			r, _ := hex4(raw, j+2)
 			j += 6
 			if utf16.IsSurrogate(r) {
@@ -700,7 +709,7 @@ func unquote(raw []byte, high bool) string {
 		}
 		j += 2
 	}
-	return unsafe.String(unsafe.SliceData(out), len(out))
+	return unsafe.String(unsafe.SliceData(out), len(out)), u
 }
 
 // backslash returns the index of the first backslash of raw at or after j,

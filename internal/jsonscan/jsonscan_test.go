@@ -770,6 +770,7 @@ func TestLiterals(t *testing.T) {
 		{"short", `short\n`, false},
 		{"one byte short", long[2:] + `\n`, false},
 		{"\\u escape", long + `\u00e9`, false},
+		{"escaped backslash before u", long + `\\u00e9`, true},
 		{"lone surrogate", long + `\ud800`, false},
 		{"invalid UTF-8", long + "\xff" + `\n`, false},
 	}
