@@ -1149,3 +1149,58 @@ func (s *Scanner) skipNested() {
 		}
 	}
 }
+
+// FoldsTo reports whether key matches one of names case-insensitively, as
+// encoding/json matches keys that are not spelled exactly. names are lower
+// case, and Key and Member only return ASCII keys, so a key without an
+// upper-case letter matches only if it is spelled exactly, which the
+// callers have ruled out: a hand-written decoder that meets such a key
+// leaves the object to encoding/json.
+func FoldsTo(key []byte, names []string) bool {
+	upper := false
+	for _, c := range key {
+		if 'A' <= c && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return false
+	}
+	for _, n := range names {
+		if bytes.EqualFold(key, []byte(n)) {
+			return true
+		}
+	}
+	return false
+}
+
+// A KeySet is the names of an object's members a decoder reads, with the
+// set of their lengths at hand. An ASCII key only folds to a name of its
+// own length, and the keys a decoder skips (an OpenAI chunk's object and
+// system_fingerprint, Azure's content_filter_results) mostly have a length
+// no name has: they are ruled out without a loop over their bytes or the
+// names.
+type KeySet struct {
+	names []string
+	lens  uint64 // bit n is set when a name is n bytes long, for n < 64
+}
+
+// NewKeySet returns the KeySet of names, which are lower case.
+func NewKeySet(names ...string) KeySet {
+	k := KeySet{names: names}
+	for _, n := range names {
+		if len(n) < 64 {
+			k.lens |= 1 << len(n)
+		}
+	}
+	return k
+}
+
+// Folds is FoldsTo for the names of k.
+func (k *KeySet) Folds(key []byte) bool {
+	if len(key) < 64 && k.lens&(1<<len(key)) == 0 {
+		return false
+	}
+	return FoldsTo(key, k.names)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/llmgate/llmgate"
@@ -33,21 +34,41 @@ func BenchmarkRequestEncode(b *testing.B) {
 	}
 }
 
+// BenchmarkStreamDecode decodes a whole stream: one with text and tool
+// calls, and a text answer of 100 deltas, the usual stream.
 func BenchmarkStreamDecode(b *testing.B) {
-	data := providertest.ReadFile(b, "stream_tool_use.sse")
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	r := bytes.NewReader(data)
-	for b.Loop() {
-		r.Reset(data)
-		s := newStream(context.Background(), io.NopCloser(r), "anthropic", "", 0)
-		for {
-			if _, err := s.Recv(); err != nil {
-				if err != io.EOF {
-					b.Fatal(err)
+	var text strings.Builder
+	text.WriteString("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude-sonnet-4-5\",\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n")
+	text.WriteString("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n")
+	for range 100 {
+		text.WriteString("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" word\"}}\n\n")
+	}
+	text.WriteString("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n")
+	text.WriteString("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":100}}\n\n")
+	text.WriteString("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+	for _, bc := range []struct {
+		name string
+		data []byte
+	}{
+		{"tool_use", providertest.ReadFile(b, "stream_tool_use.sse")},
+		{"text_100", []byte(text.String())},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.data)))
+			b.ReportAllocs()
+			r := bytes.NewReader(bc.data)
+			for b.Loop() {
+				r.Reset(bc.data)
+				s := newStream(context.Background(), io.NopCloser(r), "anthropic", "", 0)
+				for {
+					if _, err := s.Recv(); err != nil {
+						if err != io.EOF {
+							b.Fatal(err)
+						}
+						break
+					}
 				}
-				break
 			}
-		}
+		})
 	}
 }

@@ -53,7 +53,13 @@ type stream struct {
 	numTools int
 	// pending is a chunk to return before reading further.
 	pending *llmgate.ChatChunk
-	err     error // sticky: io.EOF after message_stop, or what ended the stream
+	// block is the chunk of the usual event, reused; see delta.
+	block struct {
+		chunk llmgate.ChatChunk
+		delta [1]llmgate.ChoiceDelta
+		call  [1]llmgate.ToolCallDelta
+	}
+	err error // sticky: io.EOF after message_stop, or what ended the stream
 }
 
 var _ llmgate.ChatStream = (*stream)(nil)
@@ -179,10 +185,13 @@ func (s *stream) badEvent(format string, err error) *llmgate.Error {
 // carries nothing for the client (ping, content_block_stop, deltas of
 // thinking blocks, event types added later).
 func (s *stream) decode(data []byte) (*llmgate.ChatChunk, error) {
-	// Zero the event first: encoding/json keeps fields the data omits.
+	// Zero the event first: both decoders keep fields the data omits.
 	s.wire = streamEvent{}
-	if err := json.Unmarshal(data, &s.wire); err != nil {
-		return nil, s.badEvent("the provider sent a malformed stream event", err)
+	if !decodeEventFast(data, &s.wire) {
+		s.wire = streamEvent{}
+		if err := json.Unmarshal(data, &s.wire); err != nil {
+			return nil, s.badEvent("the provider sent a malformed stream event", err)
+		}
 	}
 	w := &s.wire
 	typ := w.Type
@@ -214,7 +223,9 @@ func (s *stream) decode(data []byte) (*llmgate.ChatChunk, error) {
 		switch w.Delta.Type {
 		case "text_delta":
 			if w.Delta.Text != "" {
-				return s.chunk(llmgate.ChoiceDelta{Content: w.Delta.Text}), nil
+				d := s.delta()
+				d.Content = w.Delta.Text
+				return &s.block.chunk, nil
 			}
 		case "input_json_delta":
 			n, ok := s.tools[w.Index]
@@ -222,7 +233,10 @@ func (s *stream) decode(data []byte) (*llmgate.ChatChunk, error) {
 				return nil, s.badEvent("the provider sent tool input for a block that is not an open tool call", nil)
 			}
 			if w.Delta.PartialJSON != "" {
-				return s.chunk(llmgate.ChoiceDelta{ToolCalls: []llmgate.ToolCallDelta{{Index: n, Arguments: w.Delta.PartialJSON}}}), nil
+				d := s.delta()
+				s.block.call[0] = llmgate.ToolCallDelta{Index: n, Arguments: w.Delta.PartialJSON}
+				d.ToolCalls = s.block.call[:]
+				return &s.block.chunk, nil
 			}
 		}
 	case "content_block_stop":
@@ -248,4 +262,16 @@ func (s *stream) decode(data []byte) (*llmgate.ChatChunk, error) {
 // chunk returns a chunk of the current message with the given deltas.
 func (s *stream) chunk(d ...llmgate.ChoiceDelta) *llmgate.ChatChunk {
 	return &llmgate.ChatChunk{ID: s.id, Model: s.model, Deltas: d}
+}
+
+// delta makes s.block a chunk of the current message with one empty delta,
+// and returns the delta to fill. The events a stream is made of, a piece
+// of text or of a tool call's input each, reuse the block (a chunk is the
+// stream's until the next Recv), so that they cost no allocation but their
+// text's.
+func (s *stream) delta() *llmgate.ChoiceDelta {
+	b := &s.block
+	b.delta[0] = llmgate.ChoiceDelta{}
+	b.chunk = llmgate.ChatChunk{ID: s.id, Model: s.model, Deltas: b.delta[:]}
+	return &b.delta[0]
 }

@@ -1,8 +1,6 @@
 package openaiwire
 
 import (
-	"bytes"
-
 	"github.com/llmgate/llmgate"
 
 	"github.com/llmgate/llmgate/internal/jsonscan"
@@ -67,7 +65,7 @@ func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
 			}
 			w.Error = nil
 		default:
-			if chunkKeys.folds(key) {
+			if chunkKeys.Folds(key) {
 				return false
 			}
 			s.Skip()
@@ -99,63 +97,10 @@ func setInt[T int | int64](s *jsonscan.Scanner, dst *T) {
 }
 
 var (
-	chunkKeys  = newKeySet("id", "created", "model", "choices", "usage", "error")
-	choiceKeys = newKeySet("index", "delta", "finish_reason", "logprobs")
-	deltaKeys  = newKeySet("role", "content", "tool_calls")
+	chunkKeys  = jsonscan.NewKeySet("id", "created", "model", "choices", "usage", "error")
+	choiceKeys = jsonscan.NewKeySet("index", "delta", "finish_reason", "logprobs")
+	deltaKeys  = jsonscan.NewKeySet("role", "content", "tool_calls")
 )
-
-// foldsTo reports whether key matches one of names case-insensitively, as
-// encoding/json matches keys that are not spelled exactly. names are lower
-// case, and jsonscan's Key only returns ASCII keys, so a key without an
-// upper-case letter matches only if it is spelled exactly, which the
-// callers have ruled out.
-func foldsTo(key []byte, names []string) bool {
-	upper := false
-	for _, c := range key {
-		if 'A' <= c && c <= 'Z' {
-			upper = true
-			break
-		}
-	}
-	if !upper {
-		return false
-	}
-	for _, n := range names {
-		if bytes.EqualFold(key, []byte(n)) {
-			return true
-		}
-	}
-	return false
-}
-
-// A keySet is the names of an object's members a decoder reads, with the
-// set of their lengths at hand. An ASCII key only folds to a name of its
-// own length, and the keys a chunk decoder skips (object,
-// system_fingerprint, Azure's content_filter_results) mostly have a length
-// no name has: they are ruled out without a loop over their bytes or the
-// names.
-type keySet struct {
-	names []string
-	lens  uint64 // bit n is set when a name is n bytes long, for n < 64
-}
-
-func newKeySet(names ...string) keySet {
-	k := keySet{names: names}
-	for _, n := range names {
-		if len(n) < 64 {
-			k.lens |= 1 << len(n)
-		}
-	}
-	return k
-}
-
-// folds is foldsTo for the names of k.
-func (k *keySet) folds(key []byte) bool {
-	if len(key) < 64 && k.lens&(1<<len(key)) == 0 {
-		return false
-	}
-	return foldsTo(key, k.names)
-}
 
 // The decoders below test for a rare null with Peek, which is inlined,
 // before they call Null: on the usual value, that saves a call.
@@ -198,7 +143,7 @@ func decodeChoicesFast(s *jsonscan.Scanner, w *chatChunk) bool {
 					return false
 				}
 			default:
-				if choiceKeys.folds(key) {
+				if choiceKeys.Folds(key) {
 					return false
 				}
 				s.Skip()
@@ -231,7 +176,7 @@ func decodeDeltaFast(s *jsonscan.Scanner, d *chunkDelta) bool {
 			}
 			d.ToolCalls = nil
 		default:
-			if deltaKeys.folds(key) {
+			if deltaKeys.Folds(key) {
 				return false
 			}
 			s.Skip()

@@ -88,7 +88,7 @@ func members(s *jsonscan.Scanner, names []string, member func(key []byte) uint) 
 		key := s.Key()
 		bit := member(key)
 		if bit == 0 {
-			if foldsTo(key, names) {
+			if jsonscan.FoldsTo(key, names) {
 				return false
 			}
 			s.Skip()
