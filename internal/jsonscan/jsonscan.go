@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -1184,23 +1185,37 @@ func FoldsTo(key []byte, names []string) bool {
 type KeySet struct {
 	names []string
 	lens  uint64 // bit n is set when a name is n bytes long, for n < 64
+	lower bool   // every name is lower case: FoldsTo's shortcut holds
 }
 
-// NewKeySet returns the KeySet of names, which are lower case.
+// NewKeySet returns the KeySet of names, spelled as the decoder matches
+// them exactly (modelVersion, finish_reason).
 func NewKeySet(names ...string) KeySet {
-	k := KeySet{names: names}
+	k := KeySet{names: names, lower: true}
 	for _, n := range names {
 		if len(n) < 64 {
 			k.lens |= 1 << len(n)
+		}
+		if strings.ToLower(n) != n {
+			k.lower = false
 		}
 	}
 	return k
 }
 
-// Folds is FoldsTo for the names of k.
+// Folds reports whether key, which the decoder did not match exactly,
+// matches one of k's names case-insensitively, as encoding/json would.
 func (k *KeySet) Folds(key []byte) bool {
 	if len(key) < 64 && k.lens&(1<<len(key)) == 0 {
 		return false
 	}
-	return FoldsTo(key, k.names)
+	if k.lower {
+		return FoldsTo(key, k.names)
+	}
+	for _, n := range k.names {
+		if bytes.EqualFold(key, []byte(n)) {
+			return true
+		}
+	}
+	return false
 }

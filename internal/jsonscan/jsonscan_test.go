@@ -818,3 +818,31 @@ func TestLiterals(t *testing.T) {
 		t.Errorf("String recorded %d literals", len(lits.list))
 	}
 }
+
+// TestKeySetFolds: a key folds when it matches a name in another case, as
+// encoding/json matches it, whether the names are lower case or camelCase.
+func TestKeySetFolds(t *testing.T) {
+	snake := NewKeySet("finish_reason", "index")
+	camel := NewKeySet("modelVersion", "index")
+	tests := []struct {
+		set  *KeySet
+		key  string
+		want bool
+	}{
+		{&snake, "Finish_Reason", true},
+		{&snake, "INDEX", true},
+		{&snake, "finish_reasons", false},
+		{&snake, "other", false},
+		{&camel, "modelversion", true},
+		{&camel, "MODELVERSION", true},
+		{&camel, "ModelVersion", true},
+		{&camel, "Index", true},
+		{&camel, "modelversio", false},
+		{&camel, "model_version", false},
+	}
+	for _, tt := range tests {
+		if got := tt.set.Folds([]byte(tt.key)); got != tt.want {
+			t.Errorf("Folds(%q) over %v = %v, want %v", tt.key, tt.set.names, got, tt.want)
+		}
+	}
+}

@@ -55,10 +55,17 @@ type Stream struct {
 	wire   generateContentResponse
 
 	id, model string
-	usage     *llmgate.Usage
-	cands     []candidateState
-	eof       bool  // the body has ended
-	err       error // sticky: io.EOF after the usage chunk, or the error that ended the stream
+	usage     *llmgate.Usage // &lastUsage once an event had usage
+	lastUsage llmgate.Usage
+	// block is the chunk decode returns, reused; a chunk of one
+	// candidate, the usual one, fits in it.
+	block struct {
+		chunk  llmgate.ChatChunk
+		deltas [1]llmgate.ChoiceDelta
+	}
+	cands []candidateState
+	eof   bool  // the body has ended
+	err   error // sticky: io.EOF after the usage chunk, or the error that ended the stream
 }
 
 // candidateState is what the stream remembers of one candidate.
@@ -201,17 +208,14 @@ func (s *Stream) readError(err error) *llmgate.Error {
 // decode translates one event; it returns nil, nil for an event that
 // carries nothing to show (thoughts, usage alone).
 func (s *Stream) decode(data []byte) (*llmgate.ChatChunk, error) {
-	// Reuse the candidates' memory; zero it first because encoding/json
-	// decodes into existing elements, keeping fields the new event omits.
-	cands := s.wire.Candidates[:cap(s.wire.Candidates)]
-	clear(cands)
-	s.wire = generateContentResponse{Candidates: cands[:0]}
-	if err := json.Unmarshal(data, &s.wire); err != nil {
-		if s.eof {
-			// The body ended inside this event.
-			return nil, &llmgate.Error{Code: llmgate.EUpstreamConnection, Provider: s.provider, Message: "stream ended before completion", Err: err}
+	if !decodeResponseFast(data, s.zeroWire(), s.id, s.model) {
+		if err := json.Unmarshal(data, s.zeroWire()); err != nil {
+			if s.eof {
+				// The body ended inside this event.
+				return nil, &llmgate.Error{Code: llmgate.EUpstreamConnection, Provider: s.provider, Message: "stream ended before completion", Err: err}
+			}
+			return nil, &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a malformed stream chunk", Err: err}
 		}
-		return nil, &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: "the provider sent a malformed stream chunk", Err: err}
 	}
 	w := &s.wire
 	if w.Error != nil {
@@ -227,8 +231,8 @@ func (s *Stream) decode(data []byte) (*llmgate.ChatChunk, error) {
 		s.model = w.ModelVersion
 	}
 	if w.UsageMetadata != nil {
-		u := w.UsageMetadata.domain()
-		s.usage = &u
+		s.lastUsage = w.UsageMetadata.domain()
+		s.usage = &s.lastUsage
 	}
 	var c *llmgate.ChatChunk
 	for i := range w.Candidates {
@@ -250,11 +254,18 @@ func (s *Stream) decode(data []byte) (*llmgate.ChatChunk, error) {
 					tc := toDomainCall(p.FunctionCall, p.ThoughtSignature, st.calls)
 					d.ToolCalls = append(d.ToolCalls, llmgate.ToolCallDelta{Index: st.calls, ID: tc.ID, Name: tc.Name, Arguments: tc.Arguments})
 					st.calls++
+				case d.Content == "" && text == nil:
+					d.Content = p.Text // the usual one text part: no copy
 				default:
+					if text == nil {
+						text = append(text, d.Content...)
+					}
 					text = append(text, p.Text...)
 				}
 			}
-			d.Content = string(text)
+			if text != nil {
+				d.Content = string(text)
+			}
 		}
 		if d.Content != "" || len(d.ToolCalls) > 0 {
 			st.answered = true
@@ -277,11 +288,23 @@ func (s *Stream) decode(data []byte) (*llmgate.ChatChunk, error) {
 			st.started = true
 		}
 		if c == nil {
-			c = &llmgate.ChatChunk{ID: s.id, Model: s.model, Created: s.created}
+			// The chunk is the stream's until the next Recv: one is reused.
+			c = &s.block.chunk
+			*c = llmgate.ChatChunk{ID: s.id, Model: s.model, Created: s.created, Deltas: s.block.deltas[:0]}
 		}
 		c.Deltas = append(c.Deltas, d)
 	}
 	return c, nil
+}
+
+// zeroWire empties s.wire for the next event and returns it. The
+// candidates' memory is kept, zeroed, because both decoders decode into
+// existing elements, which would keep fields the new event omits.
+func (s *Stream) zeroWire() *generateContentResponse {
+	cands := s.wire.Candidates[:cap(s.wire.Candidates)]
+	clear(cands)
+	s.wire = generateContentResponse{Candidates: cands[:0]}
+	return &s.wire
 }
 
 // maxCandidates bounds the candidate index a stream may use, so that a

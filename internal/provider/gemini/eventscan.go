@@ -1,0 +1,290 @@
+package gemini
+
+import (
+	"github.com/llmgate/llmgate/internal/jsonscan"
+)
+
+// The members encoding/json would fill, at each level of an event: a key
+// that differs from one of them only in case is one the fast decoder
+// leaves to encoding/json, which matches it.
+var (
+	responseKeys  = jsonscan.NewKeySet("candidates", "promptFeedback", "usageMetadata", "modelVersion", "responseId", "error")
+	candidateKeys = jsonscan.NewKeySet("content", "finishReason", "finishMessage", "index", "logprobsResult")
+	contentKeys   = jsonscan.NewKeySet("role", "parts")
+	partKeys      = jsonscan.NewKeySet("text", "thought", "thoughtSignature", "inlineData", "fileData", "functionCall", "functionResponse")
+	usageKeys     = jsonscan.NewKeySet("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "cachedContentTokenCount", "totalTokenCount")
+)
+
+// Values read without a copy when they repeat, as they do on every event.
+var (
+	finishReasons = []string{"STOP", "MAX_TOKENS", "SAFETY", "RECITATION", "OTHER"}
+	roles         = []string{"model"}
+)
+
+// decodeResponseFast fills w, which must be zero but for the capacity of
+// its Candidates, from an event of the usual shape: candidates with text
+// parts (thoughts included), finish reason and index, usage, model version
+// and response id, with members encoding/json would not fill (safety
+// ratings, token details) skipped. It reports false for anything else (a
+// function call, inline data, logprobs, a blocked prompt, an error, a key
+// repeated where encoding/json would merge, a key in another case,
+// malformed data), leaving w in any state; the caller then decodes the
+// data with encoding/json, which has the last word on those. Each event
+// of a Gemini stream is a whole GenerateContentResponse, which encoding/json
+// decoded with reflection and two dozen allocations.
+//
+// prevID and prevModel are the previous event's, whose strings are reused
+// when they repeat.
+func decodeResponseFast(data []byte, w *generateContentResponse, prevID, prevModel string) bool {
+	s := jsonscan.New(data)
+	if !s.Enter('{') {
+		return false
+	}
+	seenCands, seenUsage := false, false
+	for first := true; ; {
+		key, ok := s.Member(&first)
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "candidates":
+			// encoding/json decodes a repeated array into the elements of
+			// the first.
+			if seenCands || !decodeCandidatesFast(&s, w) {
+				return false
+			}
+			seenCands = true
+		case "usageMetadata":
+			if seenUsage || !decodeUsageFast(&s, &w.UsageMetadata) {
+				return false
+			}
+			seenUsage = true
+		case "modelVersion":
+			setString(&s, &w.ModelVersion, prevModel)
+		case "responseId":
+			setString(&s, &w.ResponseID, prevID)
+		case "promptFeedback", "error":
+			if !s.Null() {
+				return false
+			}
+		default:
+			if responseKeys.Folds(key) {
+				return false
+			}
+			s.Skip()
+		}
+	}
+	return s.End()
+}
+
+func decodeCandidatesFast(s *jsonscan.Scanner, w *generateContentResponse) bool {
+	if s.Peek() == 'n' {
+		return s.Null()
+	}
+	if !s.Enter('[') {
+		return false
+	}
+	if w.Candidates == nil {
+		// encoding/json makes an empty array an empty slice, not nil.
+		w.Candidates = make([]candidate, 0, 1)
+	}
+	for first := true; s.Next(']', &first); {
+		w.Candidates = append(w.Candidates, candidate{})
+		c := &w.Candidates[len(w.Candidates)-1]
+		if s.Peek() == 'n' {
+			s.Null()
+			continue
+		}
+		if !s.Enter('{') {
+			return false
+		}
+		seenContent := false
+		for first := true; ; {
+			key, ok := s.Member(&first)
+			if !ok {
+				break
+			}
+			switch string(key) {
+			case "content":
+				// A repeated content is merged into the first.
+				if seenContent || !decodeContentFast(s, &c.Content) {
+					return false
+				}
+				seenContent = true
+			case "finishReason":
+				setKnown(s, &c.FinishReason, finishReasons)
+			case "finishMessage":
+				setKnown(s, &c.FinishMessage, nil)
+			case "index":
+				if !setInt(s, &c.Index) {
+					return false
+				}
+			case "logprobsResult":
+				return false
+			default:
+				if candidateKeys.Folds(key) {
+					return false
+				}
+				s.Skip()
+			}
+		}
+	}
+	return s.OK()
+}
+
+func decodeContentFast(s *jsonscan.Scanner, dst **content) bool {
+	if s.Peek() == 'n' {
+		return s.Null()
+	}
+	if !s.Enter('{') {
+		return false
+	}
+	ct := new(content)
+	*dst = ct
+	seenParts := false
+	for first := true; ; {
+		key, ok := s.Member(&first)
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "role":
+			setKnown(s, &ct.Role, roles)
+		case "parts":
+			if seenParts || !decodePartsFast(s, ct) {
+				return false
+			}
+			seenParts = true
+		default:
+			if contentKeys.Folds(key) {
+				return false
+			}
+			s.Skip()
+		}
+	}
+	return s.OK()
+}
+
+func decodePartsFast(s *jsonscan.Scanner, ct *content) bool {
+	if s.Peek() == 'n' {
+		return s.Null()
+	}
+	if !s.Enter('[') {
+		return false
+	}
+	// encoding/json makes an empty array an empty slice, not nil.
+	ct.Parts = make([]part, 0, 1)
+	for first := true; s.Next(']', &first); {
+		ct.Parts = append(ct.Parts, part{})
+		p := &ct.Parts[len(ct.Parts)-1]
+		if s.Peek() == 'n' {
+			s.Null()
+			continue
+		}
+		if !s.Enter('{') {
+			return false
+		}
+		for first := true; ; {
+			key, ok := s.Member(&first)
+			if !ok {
+				break
+			}
+			switch string(key) {
+			case "text":
+				setKnown(s, &p.Text, nil)
+			case "thought":
+				if s.Peek() == 'n' {
+					s.Null()
+					break
+				}
+				p.Thought = s.Bool()
+			case "thoughtSignature":
+				setKnown(s, &p.ThoughtSignature, nil)
+			case "inlineData", "fileData", "functionCall", "functionResponse":
+				return false
+			default:
+				if partKeys.Folds(key) {
+					return false
+				}
+				s.Skip()
+			}
+		}
+	}
+	return s.OK()
+}
+
+func decodeUsageFast(s *jsonscan.Scanner, dst **usageMetadata) bool {
+	if s.Peek() == 'n' {
+		return s.Null()
+	}
+	if !s.Enter('{') {
+		return false
+	}
+	u := new(usageMetadata)
+	*dst = u
+	for first := true; ; {
+		key, ok := s.Member(&first)
+		if !ok {
+			break
+		}
+		var n *int
+		switch string(key) {
+		case "promptTokenCount":
+			n = &u.PromptTokenCount
+		case "candidatesTokenCount":
+			n = &u.CandidatesTokenCount
+		case "thoughtsTokenCount":
+			n = &u.ThoughtsTokenCount
+		case "cachedContentTokenCount":
+			n = &u.CachedContentTokenCount
+		case "totalTokenCount":
+			n = &u.TotalTokenCount
+		default:
+			if usageKeys.Folds(key) {
+				return false
+			}
+			s.Skip()
+			continue
+		}
+		if !setInt(s, n) {
+			return false
+		}
+	}
+	return s.OK()
+}
+
+// setString reads a string into *dst, as reuse when its text equals reuse;
+// a null leaves *dst as it is, as encoding/json does.
+func setString(s *jsonscan.Scanner, dst *string, reuse string) {
+	if s.Peek() == 'n' {
+		s.Null()
+		return
+	}
+	*dst = s.String(reuse)
+}
+
+// setKnown reads a string into *dst, as the element of known its text
+// equals, if any; a null leaves *dst as it is.
+func setKnown(s *jsonscan.Scanner, dst *string, known []string) {
+	if s.Peek() == 'n' {
+		s.Null()
+		return
+	}
+	*dst = s.StringFrom(known)
+}
+
+// setInt reads an integer into *dst; a null leaves *dst as it is. It
+// reports false for an integer out of int's range, which encoding/json
+// refuses.
+func setInt(s *jsonscan.Scanner, dst *int) bool {
+	if s.Peek() == 'n' {
+		s.Null()
+		return true
+	}
+	n := s.Int()
+	if int64(int(n)) != n {
+		return false
+	}
+	*dst = int(n)
+	return true
+}
