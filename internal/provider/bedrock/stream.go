@@ -56,7 +56,17 @@ type stream struct {
 
 	// tools maps a content block's index to its ordinal among the tool
 	// blocks, which is the Index of its ToolCallDeltas.
-	tools   map[int]int
+	tools map[int]int
+	// block is the memory of the usual event, a contentBlockDelta, and of
+	// its chunk, reused; see reused.
+	block struct {
+		event contentBlockDeltaEvent
+		text  string
+		tool  toolUseDelta
+		chunk llmgate.ChatChunk
+		delta [1]llmgate.ChoiceDelta
+		call  [1]llmgate.ToolCallDelta
+	}
 	stopped bool  // messageStop was seen
 	done    bool  // metadata, Bedrock's last event, was seen
 	err     error // sticky: io.EOF at the end, or the error that ended the stream
@@ -275,16 +285,22 @@ func (s *stream) event(typ string, payload []byte) (*llmgate.ChatChunk, error) {
 		s.tools[ev.ContentBlockIndex] = n
 		return s.chunk(llmgate.ChoiceDelta{ToolCalls: []llmgate.ToolCallDelta{{Index: n, ID: tu.ToolUseID, Name: tu.Name}}}), nil
 	case "contentBlockDelta":
-		var ev contentBlockDeltaEvent
-		if err := s.decode(typ, payload, &ev); err != nil {
-			return nil, err
+		ev := &s.block.event
+		*ev = contentBlockDeltaEvent{}
+		if !decodeDeltaFast(payload, ev, &s.block.text, &s.block.tool) {
+			*ev = contentBlockDeltaEvent{}
+			if err := s.decode(typ, payload, ev); err != nil {
+				return nil, err
+			}
 		}
 		switch d := &ev.Delta; {
 		case d.Text != nil:
 			if *d.Text == "" {
 				return nil, nil
 			}
-			return s.chunk(llmgate.ChoiceDelta{Content: *d.Text}), nil
+			c := s.reused()
+			c.Deltas[0].Content = *d.Text
+			return c, nil
 		case d.ToolUse != nil:
 			n, ok := s.tools[ev.ContentBlockIndex]
 			if !ok {
@@ -293,7 +309,10 @@ func (s *stream) event(typ string, payload []byte) (*llmgate.ChatChunk, error) {
 			if d.ToolUse.Input == "" {
 				return nil, nil
 			}
-			return s.chunk(llmgate.ChoiceDelta{ToolCalls: []llmgate.ToolCallDelta{{Index: n, Arguments: d.ToolUse.Input}}}), nil
+			c := s.reused()
+			s.block.call[0] = llmgate.ToolCallDelta{Index: n, Arguments: d.ToolUse.Input}
+			c.Deltas[0].ToolCalls = s.block.call[:]
+			return c, nil
 		}
 		return nil, nil
 	case "messageStop":
@@ -329,4 +348,16 @@ func (s *stream) decode(typ string, payload []byte, v any) error {
 
 func (s *stream) chunk(d ...llmgate.ChoiceDelta) *llmgate.ChatChunk {
 	return &llmgate.ChatChunk{ID: s.id, Model: s.model, Created: s.created, Deltas: d}
+}
+
+// reused makes s.block's chunk a chunk of the current message with one
+// empty delta, and returns it. The events a stream is made of, a piece of
+// text or of a tool call's input each, reuse the block (a chunk is the
+// stream's until the next Recv), so that they cost no allocation but their
+// text's.
+func (s *stream) reused() *llmgate.ChatChunk {
+	b := &s.block
+	b.delta[0] = llmgate.ChoiceDelta{}
+	b.chunk = llmgate.ChatChunk{ID: s.id, Model: s.model, Created: s.created, Deltas: b.delta[:]}
+	return &b.chunk
 }

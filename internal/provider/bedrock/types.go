@@ -171,12 +171,14 @@ type contentBlockStartEvent struct {
 type contentBlockDeltaEvent struct {
 	ContentBlockIndex int `json:"contentBlockIndex"`
 	Delta             struct {
-		Text    *string `json:"text"`
-		ToolUse *struct {
-			// Input is a fragment of the arguments' JSON text.
-			Input string `json:"input"`
-		} `json:"toolUse"`
+		Text    *string       `json:"text"`
+		ToolUse *toolUseDelta `json:"toolUse"`
 	} `json:"delta"`
+}
+
+type toolUseDelta struct {
+	// Input is a fragment of the arguments' JSON text.
+	Input string `json:"input"`
 }
 
 type messageStopEvent struct {
