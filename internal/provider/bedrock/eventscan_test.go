@@ -65,7 +65,7 @@ func TestStreamTextAllocations(t *testing.T) {
 	payload := []byte(`{"contentBlockIndex":0,"delta":{"text":"word "},"p":"abcdefgh"}`)
 	s, _ := testStream(bytes.NewReader(nil))
 	allocs := testing.AllocsPerRun(100, func() {
-		c, err := s.event("contentBlockDelta", payload)
+		c, err := s.event([]byte("contentBlockDelta"), payload)
 		if err != nil || c.Deltas[0].Content != "word " {
 			t.Fatalf("event = %+v, %v", c, err)
 		}

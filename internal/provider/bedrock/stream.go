@@ -10,13 +10,12 @@ import (
 	"io"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
 // Bounds on one event-stream message, checked from its prelude before the
-// SDK's decoder reads it: the decoder itself trusts the prelude's lengths.
+// message is read: decodeFrame trusts the prelude's lengths.
 const (
 	// maxMessageBytes is the event-stream format's own limit on a message.
 	maxMessageBytes = 16 << 20
@@ -42,9 +41,8 @@ type stream struct {
 	ctx      context.Context
 	body     *transport.Body
 	r        *bufio.Reader
-	frame    frameReader
-	dec      *eventstream.Decoder
-	payload  []byte // reused for each message's payload
+	buf      []byte // the message being decoded, reused
+	msg      frame  // its headers and payload, views of buf
 	provider string
 	secrets  []string
 
@@ -83,38 +81,9 @@ func newStream(ctx context.Context, body io.ReadCloser, provider string, secrets
 		ctx:      ctx,
 		body:     b,
 		r:        bufio.NewReaderSize(b, streamBufferSize),
-		dec:      eventstream.NewDecoder(),
 		provider: provider,
 		secrets:  secrets,
 	}
-}
-
-// frameReader hands the decoder exactly one message's bytes and remembers
-// why reading stopped, so that a cut connection, a broken one and a
-// malformed message can be told apart after a failed Decode.
-type frameReader struct {
-	r   io.Reader
-	n   int64 // bytes of the message not read yet
-	eof bool  // the body ended inside the message
-	err error // the body failed with an error other than its end
-}
-
-func (f *frameReader) Read(p []byte) (int, error) {
-	if f.n <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > f.n {
-		p = p[:f.n]
-	}
-	n, err := f.r.Read(p)
-	f.n -= int64(n)
-	switch {
-	case err == io.EOF:
-		f.eof = true
-	case err != nil:
-		f.err = err
-	}
-	return n, err
 }
 
 var errCut = errors.New("event stream ended before its last event")
@@ -137,7 +106,7 @@ func (s *stream) Recv() (*llmgate.ChatChunk, error) {
 		if err != nil {
 			return nil, s.fail(err)
 		}
-		c, err := s.translate(&msg)
+		c, err := s.translate(msg)
 		if err != nil {
 			return nil, s.fail(err)
 		}
@@ -169,41 +138,39 @@ func (s *stream) closedError() *llmgate.Error {
 	return transport.ClosedError(s.provider)
 }
 
-// next decodes the next message, or returns io.EOF at a clean end.
-func (s *stream) next() (eventstream.Message, error) {
+// next reads and decodes the next message, or returns io.EOF at a clean
+// end. The message is valid until the next call.
+func (s *stream) next() (*frame, error) {
 	prelude, err := s.r.Peek(8)
 	if err != nil {
 		if err == io.EOF {
 			if len(prelude) == 0 && s.stopped && s.done {
-				return eventstream.Message{}, io.EOF
+				return nil, io.EOF
 			}
-			return eventstream.Message{}, s.cutError()
+			return nil, s.cutError()
 		}
-		return eventstream.Message{}, s.readError(err)
+		return nil, s.readError(err)
 	}
 	total := binary.BigEndian.Uint32(prelude[0:4])
 	headers := binary.BigEndian.Uint32(prelude[4:8])
 	if total < minMessageBytes || total > maxMessageBytes || headers > maxHeaderBytes || headers > total-minMessageBytes {
-		return eventstream.Message{}, s.badResponse("the provider sent a malformed event-stream message",
+		return nil, s.badResponse("the provider sent a malformed event-stream message",
 			fmt.Errorf("message length %d, headers length %d", total, headers))
 	}
-	s.frame = frameReader{r: s.r, n: int64(total)}
-	msg, err := s.dec.Decode(&s.frame, s.payload)
-	switch {
-	case err == nil && s.frame.n == 0:
-	case s.frame.err != nil:
-		return eventstream.Message{}, s.readError(s.frame.err)
-	case s.frame.eof:
-		return eventstream.Message{}, s.cutError()
-	case err == nil:
-		return eventstream.Message{}, s.badResponse("the provider sent a malformed event-stream message", fmt.Errorf("%d bytes of the message left unread", s.frame.n))
-	default:
-		return eventstream.Message{}, s.badResponse("the provider sent a malformed event-stream message", err)
+	if cap(s.buf) < int(total) {
+		s.buf = make([]byte, total)
 	}
-	if cap(msg.Payload) > cap(s.payload) {
-		s.payload = msg.Payload[:0]
+	b := s.buf[:total]
+	if _, err := io.ReadFull(s.r, b); err != nil {
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			return nil, s.cutError()
+		}
+		return nil, s.readError(err)
 	}
-	return msg, nil
+	if err := decodeFrame(b, &s.msg); err != nil {
+		return nil, s.badResponse("the provider sent a malformed event-stream message", err)
+	}
+	return &s.msg, nil
 }
 
 func (s *stream) cutError() *llmgate.Error {
@@ -225,50 +192,44 @@ func (s *stream) badResponse(msg string, err error) *llmgate.Error {
 	return &llmgate.Error{Code: llmgate.EUpstreamBadResponse, Provider: s.provider, Message: msg, Err: err}
 }
 
-// headerString returns a string header of msg, or "".
-func headerString(msg *eventstream.Message, name string) string {
-	if v, ok := msg.Headers.Get(name).(eventstream.StringValue); ok {
-		return string(v)
-	}
-	return ""
-}
-
 // translate turns one message into a chunk; it returns nil, nil for a
 // message that carries nothing for the caller.
-func (s *stream) translate(msg *eventstream.Message) (*llmgate.ChatChunk, error) {
-	switch headerString(msg, ":message-type") {
+func (s *stream) translate(msg *frame) (*llmgate.ChatChunk, error) {
+	switch string(msg.messageType) {
 	case "event":
-		return s.event(headerString(msg, ":event-type"), msg.Payload)
+		return s.event(msg.eventType, msg.payload)
 	case "exception":
-		return nil, exceptionError(s.provider, headerString(msg, ":exception-type"), msg.Payload)
+		return nil, exceptionError(s.provider, string(msg.exceptionType), msg.payload)
 	case "error":
 		// The event-stream protocol's own errors carry their code and
 		// message in headers.
-		m := headerString(msg, ":error-message")
+		m := string(msg.errorMessage)
 		if m == "" {
 			m = "the provider reported an error in the stream"
 		}
 		return nil, &llmgate.Error{Code: llmgate.EUpstreamError, Provider: s.provider, Message: m,
-			Err: fmt.Errorf("stream error %q", headerString(msg, ":error-code"))}
+			Err: fmt.Errorf("stream error %q", msg.errorCode)}
 	}
 	return nil, s.badResponse("the provider sent an event-stream message of unknown type",
-		fmt.Errorf("message type %q", headerString(msg, ":message-type")))
+		fmt.Errorf("message type %q", msg.messageType))
 }
 
 // event translates an event by its :event-type. Events the gateway has no
 // use for (contentBlockStop, reasoning deltas, types added later) carry
 // nothing.
-func (s *stream) event(typ string, payload []byte) (*llmgate.ChatChunk, error) {
-	switch typ {
+func (s *stream) event(typ []byte, payload []byte) (*llmgate.ChatChunk, error) {
+	// A switch on string(typ) converts nothing; each case names its type
+	// for decode's error as a constant, so that typ never becomes a string.
+	switch string(typ) {
 	case "messageStart":
 		var ev messageStartEvent
-		if err := s.decode(typ, payload, &ev); err != nil {
+		if err := s.decode("messageStart", payload, &ev); err != nil {
 			return nil, err
 		}
 		return s.chunk(llmgate.ChoiceDelta{Role: llmgate.RoleAssistant}), nil
 	case "contentBlockStart":
 		var ev contentBlockStartEvent
-		if err := s.decode(typ, payload, &ev); err != nil {
+		if err := s.decode("contentBlockStart", payload, &ev); err != nil {
 			return nil, err
 		}
 		tu := ev.Start.ToolUse
@@ -289,7 +250,7 @@ func (s *stream) event(typ string, payload []byte) (*llmgate.ChatChunk, error) {
 		*ev = contentBlockDeltaEvent{}
 		if !decodeDeltaFast(payload, ev, &s.block.text, &s.block.tool) {
 			*ev = contentBlockDeltaEvent{}
-			if err := s.decode(typ, payload, ev); err != nil {
+			if err := s.decode("contentBlockDelta", payload, ev); err != nil {
 				return nil, err
 			}
 		}
@@ -317,14 +278,14 @@ func (s *stream) event(typ string, payload []byte) (*llmgate.ChatChunk, error) {
 		return nil, nil
 	case "messageStop":
 		var ev messageStopEvent
-		if err := s.decode(typ, payload, &ev); err != nil {
+		if err := s.decode("messageStop", payload, &ev); err != nil {
 			return nil, err
 		}
 		s.stopped = true
 		return s.chunk(llmgate.ChoiceDelta{FinishReason: finishReason(ev.StopReason)}), nil
 	case "metadata":
 		var ev metadataEvent
-		if err := s.decode(typ, payload, &ev); err != nil {
+		if err := s.decode("metadata", payload, &ev); err != nil {
 			return nil, err
 		}
 		s.done = true
