@@ -403,3 +403,22 @@ func fewestAllocs(runs int, f func()) uint64 {
 	}
 	return fewest
 }
+
+func anthropicBody(stream bool, size int, filler string) []byte {
+	return benchBody(`{"model":"azure_openai/gpt-4o","max_tokens":256,"system":"You are a helpful assistant.","messages":[{"role":"user","content":"`,
+		`"}],"stream":`+strconv.FormatBool(stream)+`}`, size, filler)
+}
+
+// BenchmarkAnthropicMessages is one non-streamed POST on the
+// Anthropic-compatible surface.
+func BenchmarkAnthropicMessages(b *testing.B) {
+	h := benchHandler(b)
+	for _, s := range benchSizes {
+		b.Run(s.name, func(b *testing.B) {
+			runRequests(b, h, "/llm-gate/anthropic/v1/messages", anthropicBody(false, s.size, plainText), `"type":"message"`)
+		})
+	}
+	b.Run("100KB_markdown", func(b *testing.B) {
+		runRequests(b, h, "/llm-gate/anthropic/v1/messages", anthropicBody(false, 100<<10, markdownText), `"type":"message"`)
+	})
+}

@@ -16,7 +16,8 @@ import (
 )
 
 // TestLargePromptsReachEveryAttemptWhole sends many large prompts at once,
-// plain and escaped, streamed and not, through the whole gateway to two
+// plain and escaped, streamed and not, on the native and the Anthropic
+// surface, through the whole gateway to two
 // Azure regions, one of which fails every call, so that most requests are
 // encoded and sent twice. A large request body is read into a bufpool
 // buffer whose prompt text the request uses in place, and whose JSON form
@@ -95,11 +96,22 @@ func TestLargePromptsReachEveryAttemptWhole(t *testing.T) {
 		wg.Go(func() {
 			for k := range each {
 				i := w*each + k
-				body := chatBody("azure_openai", "gpt-4o", prompt(i))
-				if i%4 >= 2 {
+				stream := i%4 >= 2
+				path, body := "/v1/chat", chatBody("azure_openai", "gpt-4o", prompt(i))
+				if stream {
 					body = strings.Replace(body, `{"provider"`, `{"stream":true,"provider"`, 1)
 				}
-				c := g.do(t, http.MethodPost, "/v1/chat", body)
+				if i%8 >= 4 {
+					// The Anthropic surface's body is lent too. Its prompt
+					// is quoted as clients quote it, < and > as they are.
+					var q bytes.Buffer
+					enc := json.NewEncoder(&q)
+					enc.SetEscapeHTML(false)
+					enc.Encode(prompt(i))
+					path = "/anthropic/v1/messages"
+					body = fmt.Sprintf(`{"model":"azure_openai/gpt-4o","max_tokens":16,"stream":%v,"messages":[{"role":"user","content":%s}]}`, stream, bytes.TrimSpace(q.Bytes()))
+				}
+				c := g.do(t, http.MethodPost, path, body)
 				if c.status != http.StatusOK || !strings.Contains(string(c.body), "ok") {
 					t.Errorf("request %d: status %d: %.300s", i, c.status, c.body)
 				}

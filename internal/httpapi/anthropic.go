@@ -82,6 +82,10 @@ type anTool struct {
 	Description string          `json:"description,omitempty"`
 	InputSchema json.RawMessage `json:"input_schema"`
 	Type        string          `json:"type,omitempty"`
+	// CacheControl marks a prompt-caching breakpoint, as on content
+	// blocks; clients that cache their tool definitions send it on the
+	// last tool. The gateway accepts it and has no use for it.
+	CacheControl json.RawMessage `json:"cache_control,omitempty"`
 }
 
 type anToolChoice struct {

@@ -18,7 +18,7 @@ import (
 
 // cmpBody compares decoded bodies field by field, unexported ones included,
 // telling nil slices and maps from empty ones as encoding/json does.
-var cmpBody = cmp.AllowUnexported(content{}, oaContent{}, oaToolChoice{})
+var cmpBody = cmp.AllowUnexported(content{}, oaContent{}, oaToolChoice{}, anSystem{}, anContent{})
 
 // errText is what a client would see of a decoding error: its code and
 // its message.
@@ -322,6 +322,78 @@ var openAIBodies = []struct {
 	{"long prompt", oaMsg(strconv.Quote(strings.Repeat("The quick brown fox jumps over the lazy dog.\n", 300))), true},
 }
 
+// an is an Anthropic body with the given members after model, max_tokens
+// and messages.
+func an(members string) string {
+	if members != "" {
+		members = "," + members
+	}
+	return `{"model":"smart","max_tokens":256,"messages":[{"role":"user","content":"hi"}]` + members + `}`
+}
+
+// anMsg is an Anthropic body with one message whose content is c.
+func anMsg(c string) string {
+	return `{"model":"smart","max_tokens":256,"messages":[{"role":"user","content":` + c + `}]}`
+}
+
+var anthropicBodies = []struct {
+	name string
+	body string
+	fast bool
+}{
+	{"plain", an(""), true},
+	{"every field", an(`"system":"Be brief.","stop_sequences":["\n\nHuman:","END"],"temperature":0.5,"top_p":0.9,"top_k":40,` +
+		`"tools":[{"name":"get_weather","description":"Weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}}},"type":"custom"},` +
+		`{"name":"t2","input_schema":{},"cache_control":{"type":"ephemeral"}}],` +
+		`"tool_choice":{"type":"tool","name":"get_weather","disable_parallel_tool_use":true},"metadata":{"user_id":"u-1"},"stream":true,"thinking":{"type":"enabled","budget_tokens":1024}`), true},
+	{"system blocks", an(`"system":[{"type":"text","text":"One."},{"type":"text","text":"Two.","cache_control":{"type":"ephemeral"}}]`), true},
+	{"system one block", an(`"system":[{"type":"text","text":"One."}]`), true},
+	{"system no blocks", an(`"system":[]`), true},
+	{"system image block", an(`"system":[{"type":"image","source":{"type":"url","url":"https://x/y.png"}}]`), false},
+	{"system null", an(`"system":null`), false},
+	{"system number", an(`"system":1`), false},
+	{"conversation", `{"model":"smart","max_tokens":9,"messages":[` +
+		`{"role":"user","content":[{"type":"text","text":"Weather?"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}},{"type":"image","source":{"type":"url","url":"https://x/y.png"}}]},` +
+		`{"role":"assistant","content":[{"type":"text","text":"Let me look."},{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"city": "Paris"}}]},` +
+		`{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"15 degrees","cache_control":{"type":"ephemeral"}},` +
+		`{"type":"tool_result","tool_use_id":"toolu_2","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}],"is_error":true},` +
+		`{"type":"tool_result","tool_use_id":"toolu_3"}]}]}`, true},
+	{"nulls", `{"model":null,"max_tokens":null,"messages":null,"stop_sequences":null,"temperature":null,"top_p":null,"top_k":null,"tools":null,"tool_choice":null,"metadata":null,"stream":null,"thinking":null}`, true},
+	{"null elements", `{"messages":[null,{"role":null,"content":[null,{"type":null,"text":null,"source":null,"id":null,"name":null,"input":null,"tool_use_id":null,"content":null,"is_error":null,"cache_control":null}]}],"tools":[null],"stop_sequences":[null]}`, true},
+	{"empty content", anMsg(`[]`), true},
+	{"content null", anMsg(`null`), false},
+	{"content number", anMsg(`1`), false},
+	{"escaped text", anMsg(`"line\n\"quoted\" caf\u00e9 \ud83d\ude00"`), true},
+	{"nested tool result content null", anMsg(`[{"type":"tool_result","content":null}]`), true},
+	{"nested tool result content number", anMsg(`[{"type":"tool_result","content":5}]`), false},
+	{"unknown top-level key", an(`"service_tier":"auto"`), false},
+	{"unknown block key", anMsg(`[{"type":"text","text":"a","citations":[]}]`), false},
+	{"unknown tool key", an(`"tools":[{"name":"t","input_schema":{},"strict":true}]`), false},
+	{"unknown metadata key", an(`"metadata":{"session":"s"}`), false},
+	{"key in another case", `{"Model":"smart","max_tokens":256,"messages":[{"role":"user","content":"hi"}]}`, false},
+	{"repeated key", an(`"model":"other"`), false},
+	{"max_tokens fraction", `{"model":"smart","max_tokens":1.5,"messages":[]}`, false},
+	{"stream not a boolean", an(`"stream":"yes"`), false},
+	{"trailing garbage", an("") + `}`, false},
+	{"trailing white space", an("") + " \n", true},
+	{"long prompt", anMsg(strconv.Quote(strings.Repeat("The quick brown fox jumps over the lazy dog.\n", 300))), true},
+	{"long system blocks", an(`"system":[{"type":"text","text":` + strconv.Quote(strings.Repeat("Rule one. ", 200)) + `},{"type":"text","text":` + strconv.Quote(strings.Repeat("Rule two.\n", 200)) + `}]`), true},
+}
+
+func TestFastDecodeAnthropic(t *testing.T) {
+	for _, tc := range anthropicBodies {
+		t.Run(tc.name, func(t *testing.T) {
+			took, p := checkFast[anRequest]([]byte(tc.body))
+			if p != "" {
+				t.Errorf("anRequest %q: %s", trim([]byte(tc.body)), p)
+			}
+			if took != tc.fast {
+				t.Errorf("fast path took the body: %v, want %v", took, tc.fast)
+			}
+		})
+	}
+}
+
 func TestFastDecodeNative(t *testing.T) {
 	for _, tc := range nativeBodies {
 		t.Run(tc.name, func(t *testing.T) {
@@ -461,9 +533,9 @@ func TestReadJSONPooledBodyOwnsNothing(t *testing.T) {
 	}
 }
 
-// FuzzChatDecode checks on any input that the fast paths of both chat
-// bodies take only what encoding/json takes, fill the same values, and
-// leave readJSON's answer exactly encoding/json's.
+// FuzzChatDecode checks on any input that the fast paths of the three chat
+// bodies (native, OpenAI, Anthropic) take only what encoding/json takes,
+// fill the same values, and leave readJSON's answer exactly encoding/json's.
 func FuzzChatDecode(f *testing.F) {
 	for _, tc := range nativeBodies {
 		if len(tc.body) < 4096 {
@@ -475,8 +547,16 @@ func FuzzChatDecode(f *testing.F) {
 			f.Add([]byte(tc.body))
 		}
 	}
+	for _, tc := range anthropicBodies {
+		if len(tc.body) < 4096 {
+			f.Add([]byte(tc.body))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkBoth(t, data)
+		if _, p := checkFast[anRequest](data); p != "" {
+			t.Errorf("anRequest %q: %s", trim(data), p)
+		}
 	})
 }
 
@@ -532,6 +612,12 @@ func BenchmarkDecodeNativeChat(b *testing.B) {
 	benchDecode[chatRequest](b,
 		`{"provider":{"name":"azure_openai","model":{"name":"gpt-4o"}},"prompt":{"parameter":{"maxTokens":256},"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"`,
 		`"}]},"stream":false}`)
+}
+
+func BenchmarkDecodeAnthropicMessages(b *testing.B) {
+	benchDecode[anRequest](b,
+		`{"model":"azure_openai/gpt-4o","max_tokens":256,"system":"You are a helpful assistant.","messages":[{"role":"user","content":"`,
+		`"}],"stream":false}`)
 }
 
 func BenchmarkDecodeOpenAIChat(b *testing.B) {
