@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
@@ -158,7 +159,7 @@ func (c *Client) model(name string) string {
 // Chat implements llmgate.Chatter. The response's Served has Model set to
 // req.Model and Upstream to the time until the whole body was read.
 func (c *Client) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.ChatResponse, error) {
-	body, err := encodeRequest(req, c.model(req.Model), c.maxTokens, false)
+	body, err := encodeRequest(req, c.model(req.Model), c.maxTokens, false, jsonscan.LiteralsFrom(ctx))
 	if err != nil {
 		return nil, c.fail(err)
 	}
@@ -190,7 +191,7 @@ func (c *Client) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.C
 // carries Served with Model set to req.Model and Upstream to the time until
 // those headers.
 func (c *Client) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llmgate.ChatStream, error) {
-	body, err := encodeRequest(req, c.model(req.Model), c.maxTokens, true)
+	body, err := encodeRequest(req, c.model(req.Model), c.maxTokens, true, jsonscan.LiteralsFrom(ctx))
 	if err != nil {
 		return nil, c.fail(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 	"github.com/llmgate/llmgate/internal/provider/providertest"
 )
 
@@ -28,7 +29,7 @@ func BenchmarkRequestEncode(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := encodeRequest(req, "claude-sonnet-4-5", DefaultMaxTokens, true); err != nil {
+		if _, err := encodeRequest(req, "claude-sonnet-4-5", DefaultMaxTokens, true, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -67,6 +68,43 @@ func BenchmarkStreamDecode(b *testing.B) {
 						}
 						break
 					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRequestEncodeLarge encodes a request whose user message is a
+// 100 KB prompt, plain and with the escapes of markdown; the last case's
+// prompt was read from a client's body, whose JSON form of it is copied.
+func BenchmarkRequestEncodeLarge(b *testing.B) {
+	const markdown = "## Usage\n\tclient.chat(\"hi\")\nReturns a \"reply\"; see the café menu (東京).\n"
+	for _, tc := range []struct {
+		name, unit string
+		literal    bool
+	}{
+		{"100KB", "The quick brown fox jumps over the lazy dog. ", false},
+		{"100KB_markdown", markdown, false},
+		{"100KB_markdown_from_client", markdown, true},
+	} {
+		prompt := strings.Repeat(tc.unit, 100<<10/len(tc.unit))
+		var lits *jsonscan.Literals
+		if tc.literal {
+			lits = new(jsonscan.Literals)
+			body, _ := json.Marshal(prompt)
+			s := jsonscan.NewLent(body, lits)
+			prompt = s.Text()
+		}
+		req := &llmgate.ChatRequest{Messages: []llmgate.Message{
+			text(llmgate.RoleSystem, "You are a helpful assistant."),
+			text(llmgate.RoleUser, prompt),
+		}}
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(100 << 10)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := encodeRequest(req, "claude-sonnet-4-5", DefaultMaxTokens, false, lits); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 )
 
 // maxTemperature is the upper bound of Anthropic's temperature range, 0 to
@@ -26,12 +27,17 @@ var supportedImageTypes = map[string]bool{
 // encodeRequest returns the Messages API body for req under the upstream
 // model name model. defaultMaxTokens fills max_tokens, which the API
 // requires, when req sets none. stream, not req.Stream, decides whether the
-// answer is streamed, so that the caller's choice of method wins.
-func encodeRequest(req *llmgate.ChatRequest, model string, defaultMaxTokens int, stream bool) ([]byte, error) {
+// answer is streamed, so that the caller's choice of method wins. The texts
+// lits holds are written in the client's own JSON form.
+func encodeRequest(req *llmgate.ChatRequest, model string, defaultMaxTokens int, stream bool, lits *jsonscan.Literals) ([]byte, error) {
 	w, err := toWire(req, model, defaultMaxTokens, stream)
 	if err != nil {
 		return nil, err
 	}
+	if b, ok := appendRequest(make([]byte, 0, requestSize(w)), w, lits); ok {
+		return b, nil
+	}
+	// encoding/json says what is wrong.
 	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, &llmgate.Error{Code: llmgate.EInvalidRequest, Message: "the request cannot be encoded as JSON", Err: fmt.Errorf("encoding messages request: %w", err)}

@@ -98,7 +98,7 @@ func TestEncodeRequestGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			got, err := encodeRequest(&tt.req, tt.model, DefaultMaxTokens, tt.stream)
+			got, err := encodeRequest(&tt.req, tt.model, DefaultMaxTokens, tt.stream, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,7 +214,7 @@ func TestEncodeRequestRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := &llmgate.ChatRequest{Model: "claude", Messages: tt.messages, Params: tt.params}
-			_, err := encodeRequest(req, "claude", 100, false)
+			_, err := encodeRequest(req, "claude", 100, false, nil)
 			var e *llmgate.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v, want an *llmgate.Error", err)
@@ -240,7 +240,7 @@ func TestEncodeRequestToolResultWithImage(t *testing.T) {
 		}},
 		{Role: llmgate.RoleTool, ToolCallID: "toolu_2"},
 	}}
-	got, err := encodeRequest(req, "m", 10, false)
+	got, err := encodeRequest(req, "m", 10, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
