@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
@@ -148,7 +149,7 @@ func (c *Client) endpoint(model, method string) string {
 // Chat implements llmgate.Chatter. Served.Model is req.Model and
 // Served.Upstream the time until the whole body was read.
 func (c *Client) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.ChatResponse, error) {
-	body, err := encodeChatRequest(req)
+	body, err := encodeChatRequest(req, jsonscan.LiteralsFrom(ctx))
 	if err != nil {
 		return nil, c.fail(err)
 	}
@@ -170,7 +171,7 @@ func (c *Client) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.C
 // Served with Model set to req.Model and Upstream to the time until those
 // headers.
 func (c *Client) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llmgate.ChatStream, error) {
-	body, err := encodeChatRequest(req)
+	body, err := encodeChatRequest(req, jsonscan.LiteralsFrom(ctx))
 	if err != nil {
 		return nil, c.fail(err)
 	}

@@ -392,7 +392,7 @@ func TestNew(t *testing.T) {
 // The domain's request must be what the golden files show once it has
 // gone through the client: the client adds nothing to the body.
 func TestClientSendsTranslatedBody(t *testing.T) {
-	want, err := encodeChatRequest(toolRoundTripChat)
+	want, err := encodeChatRequest(toolRoundTripChat, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

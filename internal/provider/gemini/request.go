@@ -9,16 +9,22 @@ import (
 	"strings"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 )
 
 // encodeChatRequest returns the generateContent body for req. It is pure:
 // every parameter Gemini cannot honour is an *llmgate.Error (EUnsupported),
-// every malformed one EInvalidRequest, and nothing is dropped silently.
-func encodeChatRequest(req *llmgate.ChatRequest) ([]byte, error) {
+// every malformed one EInvalidRequest, and nothing is dropped silently. The
+// texts lits holds are written in the client's own JSON form.
+func encodeChatRequest(req *llmgate.ChatRequest, lits *jsonscan.Literals) ([]byte, error) {
 	w, err := toWireChat(req)
 	if err != nil {
 		return nil, err
 	}
+	if b, ok := appendChatRequest(make([]byte, 0, chatRequestSize(w)), w, lits); ok {
+		return b, nil
+	}
+	// encoding/json says what is wrong.
 	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, &llmgate.Error{Code: llmgate.EInvalidRequest, Message: "the request cannot be encoded as JSON", Err: fmt.Errorf("encoding generateContent request: %w", err)}

@@ -143,7 +143,7 @@ func TestEncodeChatRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			got, err := encodeChatRequest(tt.req)
+			got, err := encodeChatRequest(tt.req, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +207,7 @@ func TestEncodeChatRequestRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := encodeChatRequest(tt.req)
+			b, err := encodeChatRequest(tt.req, nil)
 			var e *llmgate.Error
 			if !errors.As(err, &e) || e.Code != tt.code {
 				t.Fatalf("err = %v (body %s), want code %s", err, b, tt.code)
@@ -222,7 +222,7 @@ func TestEncodeChatRequestRejects(t *testing.T) {
 // Parameters that are accepted without a field of their own must not
 // change the body, or they were not really accepted.
 func TestEncodeChatRequestAccepts(t *testing.T) {
-	base, err := encodeChatRequest(plainChat)
+	base, err := encodeChatRequest(plainChat, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestEncodeChatRequestAccepts(t *testing.T) {
 	same.Params.Logprobs = ptr(false)
 	same.Params.ResponseFormat = &llmgate.ResponseFormat{Type: "text"}
 	same.Params.ToolChoice = &llmgate.ToolChoice{Mode: "none"}
-	got, err := encodeChatRequest(&same)
+	got, err := encodeChatRequest(&same, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func TestEncodeEmbeddingRequest(t *testing.T) {
 func BenchmarkRequestEncode(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := encodeChatRequest(toolRoundTripChat); err != nil {
+		if _, err := encodeChatRequest(toolRoundTripChat, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
