@@ -21,6 +21,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/llmgate/llmgate/internal/jsonappend"
 )
 
 // Scanner reads one JSON text from a byte slice. The zero value reads an
@@ -99,6 +101,19 @@ func (l *Literals) Literal(text string) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// AppendText appends text to b as a JSON string: in the client's own JSON
+// form when l holds one for it (see Literal), which may escape less than
+// encoding/json does, else escaped as encoding/json escapes it. The
+// encoders of upstream bodies write a prompt's texts with it.
+func (l *Literals) AppendText(b []byte, text string) []byte {
+	if raw, ok := l.Literal(text); ok {
+		b = append(b, '"')
+		b = append(b, raw...)
+		return append(b, '"')
+	}
+	return jsonappend.String(b, text)
 }
 
 // Reset forgets every literal, when the bytes they view are given back.

@@ -127,7 +127,7 @@ func appendBlocks(b []byte, blocks []block, lits *jsonscan.Literals) ([]byte, bo
 		}
 		b = jsonappend.String(append(b, `{"type":`...), bl.Type)
 		if bl.Text != "" {
-			b = appendText(append(b, `,"text":`...), bl.Text, lits)
+			b = lits.AppendText(append(b, `,"text":`...), bl.Text)
 		}
 		if src := bl.Source; src != nil {
 			b = jsonappend.String(append(b, `,"source":{"type":`...), src.Type)
@@ -135,10 +135,10 @@ func appendBlocks(b []byte, blocks []block, lits *jsonscan.Literals) ([]byte, bo
 				b = jsonappend.String(append(b, `,"media_type":`...), src.MediaType)
 			}
 			if src.Data != "" {
-				b = appendText(append(b, `,"data":`...), src.Data, lits)
+				b = lits.AppendText(append(b, `,"data":`...), src.Data)
 			}
 			if src.URL != "" {
-				b = appendText(append(b, `,"url":`...), src.URL, lits)
+				b = lits.AppendText(append(b, `,"url":`...), src.URL)
 			}
 			b = append(b, '}')
 		}
@@ -159,7 +159,7 @@ func appendBlocks(b []byte, blocks []block, lits *jsonscan.Literals) ([]byte, bo
 		switch c := bl.Content.(type) {
 		case nil:
 		case string:
-			b = appendText(append(b, `,"content":`...), c, lits)
+			b = lits.AppendText(append(b, `,"content":`...), c)
 		case []block:
 			b = append(b, `,"content":`...)
 			if c == nil {
@@ -173,17 +173,6 @@ func appendBlocks(b []byte, blocks []block, lits *jsonscan.Literals) ([]byte, bo
 		b = append(b, '}')
 	}
 	return append(b, ']'), true
-}
-
-// appendText appends text as a JSON string: the client's own JSON form of
-// it when lits holds one, else escaped as encoding/json escapes it.
-func appendText(b []byte, text string, lits *jsonscan.Literals) []byte {
-	if raw, ok := lits.Literal(text); ok {
-		b = append(b, '"')
-		b = append(b, raw...)
-		return append(b, '"')
-	}
-	return jsonappend.String(b, text)
 }
 
 // appendRaw appends a json.RawMessage as encoding/json does: null when it

@@ -110,7 +110,7 @@ func appendWireContent(b []byte, c *content, lits *jsonscan.Literals) ([]byte, b
 		// taken back: omitempty may leave any of them out.
 		b = append(b, '{')
 		if p.Text != "" {
-			b = appendText(append(b, `"text":`...), p.Text, lits)
+			b = lits.AppendText(append(b, `"text":`...), p.Text)
 			b = append(b, ',')
 		}
 		if p.Thought {
@@ -122,7 +122,7 @@ func appendWireContent(b []byte, c *content, lits *jsonscan.Literals) ([]byte, b
 		}
 		if d := p.InlineData; d != nil {
 			b = jsonappend.String(append(b, `"inlineData":{"mimeType":`...), d.MimeType)
-			b = appendText(append(b, `,"data":`...), d.Data, lits)
+			b = lits.AppendText(append(b, `,"data":`...), d.Data)
 			b = append(b, "},"...)
 		}
 		if f := p.FileData; f != nil {
@@ -131,7 +131,7 @@ func appendWireContent(b []byte, c *content, lits *jsonscan.Literals) ([]byte, b
 				b = jsonappend.String(append(b, `"mimeType":`...), f.MimeType)
 				b = append(b, ',')
 			}
-			b = appendText(append(b, `"fileUri":`...), f.FileURI, lits)
+			b = lits.AppendText(append(b, `"fileUri":`...), f.FileURI)
 			b = append(b, "},"...)
 		}
 		if fc := p.FunctionCall; fc != nil {
@@ -155,7 +155,7 @@ func appendWireContent(b []byte, c *content, lits *jsonscan.Literals) ([]byte, b
 			case nil:
 				b = append(b, "null"...)
 			case string:
-				b = appendText(b, out, lits)
+				b = lits.AppendText(b, out)
 			case json.RawMessage:
 				if out == nil {
 					b = append(b, "null"...)
@@ -252,17 +252,6 @@ func appendStrings(b []byte, ss []string) []byte {
 		b = jsonappend.String(b, s)
 	}
 	return append(b, ']')
-}
-
-// appendText appends text as a JSON string: the client's own JSON form of
-// it when lits holds one, else escaped as encoding/json escapes it.
-func appendText(b []byte, text string, lits *jsonscan.Literals) []byte {
-	if raw, ok := lits.Literal(text); ok {
-		b = append(b, '"')
-		b = append(b, raw...)
-		return append(b, '"')
-	}
-	return jsonappend.String(b, text)
 }
 
 // chatRequestSize is about the length of w's JSON, with an eighth more for

@@ -155,24 +155,13 @@ func appendFloatField(b []byte, key string, f *float64) ([]byte, bool) {
 	return jsonappend.Float(append(b, key...), *f)
 }
 
-// appendText appends text as a JSON string: the client's own JSON form of
-// it when lits holds one, else escaped by jsonappend.String.
-func appendText(b []byte, text string, lits *jsonscan.Literals) []byte {
-	if raw, ok := lits.Literal(text); ok {
-		b = append(b, '"')
-		b = append(b, raw...)
-		return append(b, '"')
-	}
-	return jsonappend.String(b, text)
-}
-
 // appendMessage appends m as toWireMessage shapes it, with the texts lits
 // holds as the client sent them.
 func appendMessage(b []byte, m *llmgate.Message, lits *jsonscan.Literals) ([]byte, bool) {
 	b = jsonappend.String(append(b, `{"role":`...), string(m.Role))
 	switch {
 	case len(m.Content) == 1 && m.Content[0].Type == llmgate.PartText:
-		b = appendText(append(b, `,"content":`...), m.Content[0].Text, lits)
+		b = lits.AppendText(append(b, `,"content":`...), m.Content[0].Text)
 	case len(m.Content) == 0:
 		if len(m.ToolCalls) == 0 {
 			b = append(b, `,"content":""`...)
@@ -186,10 +175,10 @@ func appendMessage(b []byte, m *llmgate.Message, lits *jsonscan.Literals) ([]byt
 			}
 			switch p.Type {
 			case llmgate.PartText:
-				b = appendText(append(b, `{"type":"text","text":`...), p.Text, lits)
+				b = lits.AppendText(append(b, `{"type":"text","text":`...), p.Text)
 				b = append(b, '}')
 			case llmgate.PartImage:
-				b = appendText(append(b, `{"type":"image_url","image_url":{"url":`...), p.ImageURL, lits)
+				b = lits.AppendText(append(b, `{"type":"image_url","image_url":{"url":`...), p.ImageURL)
 				if p.ImageDetail != "" {
 					b = jsonappend.String(append(b, `,"detail":`...), p.ImageDetail)
 				}
@@ -216,7 +205,7 @@ func appendMessage(b []byte, m *llmgate.Message, lits *jsonscan.Literals) ([]byt
 				b = append(b, ',')
 			}
 			b = jsonappend.String(append(b, `"type":"function","function":{"name":`...), c.Name)
-			b = appendText(append(b, `,"arguments":`...), c.Arguments, lits)
+			b = lits.AppendText(append(b, `,"arguments":`...), c.Arguments)
 			b = append(b, '}', '}')
 		}
 		b = append(b, ']')
