@@ -341,9 +341,9 @@ func BenchmarkOpenAIChatStream(b *testing.B) {
 }
 
 // TestRequestPathAllocations holds the non-streamed request path to the
-// performance issue's budget of 50 allocations per request, on the native
-// and the OpenAI surface, over the same wiring as the benchmarks. It counts
-// allocations, not time, so it is exact on any machine.
+// performance issue's budget of 50 allocations per request, on the native,
+// OpenAI and Anthropic surfaces, over the same wiring as the benchmarks. It
+// counts allocations, not time, so it is exact on any machine.
 func TestRequestPathAllocations(t *testing.T) {
 	const budget = 50
 	h := benchHandler(t)
@@ -353,6 +353,7 @@ func TestRequestPathAllocations(t *testing.T) {
 	}{
 		{"native", "/llm-gate/v1/chat", nativeBody(false, 1<<10)},
 		{"openai", "/llm-gate/openai/v1/chat/completions", openAIBody(false, 1<<10)},
+		{"anthropic", "/llm-gate/anthropic/v1/messages", anthropicBody(false, 1<<10, plainText)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequest(http.MethodPost, "http://gateway"+tc.path, nil)
