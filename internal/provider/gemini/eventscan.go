@@ -34,7 +34,8 @@ var (
 // decoded with reflection and two dozen allocations.
 //
 // prevID and prevModel are the previous event's, whose strings are reused
-// when they repeat.
+// when they repeat. A whole answer of generateContent has the same shape,
+// and takes the same decoder.
 func decodeResponseFast(data []byte, w *generateContentResponse, prevID, prevModel string) bool {
 	s := jsonscan.New(data)
 	if !s.Enter('{') {

@@ -17,8 +17,12 @@ import (
 // answer to return.
 func decodeChatResponse(body []byte, now time.Time) (*llmgate.ChatResponse, error) {
 	var w generateContentResponse
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("decoding generateContent response: %w", err)
+	// The usual answer, text, takes the stream's hand-written decoder.
+	if !decodeResponseFast(body, &w, "", "") {
+		w = generateContentResponse{}
+		if err := json.Unmarshal(body, &w); err != nil {
+			return nil, fmt.Errorf("decoding generateContent response: %w", err)
+		}
 	}
 	if err := blockedPrompt(&w); err != nil {
 		return nil, err
