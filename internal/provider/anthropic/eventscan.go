@@ -113,3 +113,205 @@ func setString(s *jsonscan.Scanner, dst *string, known []string) {
 	}
 	*dst = s.StringFrom(known)
 }
+
+// The members of a Message and of what it holds that encoding/json would
+// fill.
+var (
+	messageKeys = jsonscan.NewKeySet("id", "model", "role", "content", "stop_reason", "usage")
+	blockKeys   = jsonscan.NewKeySet("type", "text", "id", "name", "input")
+	usageKeys   = jsonscan.NewKeySet("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens_details")
+)
+
+// Values read without a copy.
+var (
+	blockTypes  = []string{"text", "tool_use"}
+	stopReasons = []string{"end_turn", "tool_use", "max_tokens", "stop_sequence"}
+	assistant   = []string{"assistant"}
+)
+
+// decodeMessageFast fills w, which must be zero, from a Message, the
+// answer of a non-streamed call, by the rules of decodeEventFast: it
+// reports false, leaving w in any state, for a key in another case, a key
+// repeated where encoding/json would merge, a value of another type or
+// malformed data, and the caller then decodes it with encoding/json.
+// Members encoding/json would not fill (type, stop_sequence, a thinking
+// block's thinking and signature) are skipped.
+func decodeMessageFast(data []byte, w *messageResponse) bool {
+	s := jsonscan.New(data)
+	if !s.Enter('{') {
+		return false
+	}
+	seenContent, seenUsage := false, false
+	for first := true; ; {
+		key, ok := s.Member(&first)
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "id":
+			setString(&s, &w.ID, nil)
+		case "model":
+			setString(&s, &w.Model, nil)
+		case "role":
+			setString(&s, &w.Role, assistant)
+		case "stop_reason":
+			setString(&s, &w.StopReason, stopReasons)
+		case "content":
+			// encoding/json decodes a repeated array into the elements of
+			// the first.
+			if seenContent || !decodeBlocksFast(&s, w) {
+				return false
+			}
+			seenContent = true
+		case "usage":
+			if seenUsage || !decodeUsageFast(&s, &w.Usage) {
+				return false
+			}
+			seenUsage = true
+		default:
+			if messageKeys.Folds(key) {
+				return false
+			}
+			s.Skip()
+		}
+	}
+	return s.End()
+}
+
+func decodeBlocksFast(s *jsonscan.Scanner, w *messageResponse) bool {
+	if s.Peek() == 'n' {
+		return s.Null()
+	}
+	if !s.Enter('[') {
+		return false
+	}
+	// encoding/json makes an empty array an empty slice, not nil.
+	w.Content = make([]responseBlock, 0, 2)
+	for first := true; s.Next(']', &first); {
+		w.Content = append(w.Content, responseBlock{})
+		b := &w.Content[len(w.Content)-1]
+		if s.Peek() == 'n' {
+			s.Null()
+			continue
+		}
+		if !s.Enter('{') {
+			return false
+		}
+		for first := true; ; {
+			key, ok := s.Member(&first)
+			if !ok {
+				break
+			}
+			switch string(key) {
+			case "type":
+				setString(s, &b.Type, blockTypes)
+			case "text":
+				setString(s, &b.Text, nil)
+			case "id":
+				setString(s, &b.ID, nil)
+			case "name":
+				setString(s, &b.Name, nil)
+			case "input":
+				// A json.RawMessage keeps a null as the text null.
+				raw := s.Raw()
+				if raw == nil {
+					return false
+				}
+				b.Input = append([]byte(nil), raw...)
+			default:
+				if blockKeys.Folds(key) {
+					return false
+				}
+				s.Skip()
+			}
+		}
+	}
+	return s.OK()
+}
+
+// decodeUsageFast decodes a usage object into u, which holds what an
+// earlier one set, as encoding/json does: a count set to null is nil.
+func decodeUsageFast(s *jsonscan.Scanner, u *usage) bool {
+	if s.Peek() == 'n' {
+		return s.Null()
+	}
+	if !s.Enter('{') {
+		return false
+	}
+	seenDetails := false
+	for first := true; ; {
+		key, ok := s.Member(&first)
+		if !ok {
+			break
+		}
+		var n **int
+		switch string(key) {
+		case "input_tokens":
+			n = &u.InputTokens
+		case "output_tokens":
+			n = &u.OutputTokens
+		case "cache_creation_input_tokens":
+			n = &u.CacheCreationInputTokens
+		case "cache_read_input_tokens":
+			n = &u.CacheReadInputTokens
+		case "output_tokens_details":
+			// A repeated object is merged into the first.
+			if seenDetails {
+				return false
+			}
+			seenDetails = true
+			if s.Peek() == 'n' {
+				s.Null()
+				u.OutputTokensDetails = nil
+				continue
+			}
+			if !s.Enter('{') {
+				return false
+			}
+			u.OutputTokensDetails = &struct {
+				ThinkingTokens int `json:"thinking_tokens"`
+			}{}
+			for first := true; ; {
+				key, ok := s.Member(&first)
+				if !ok {
+					break
+				}
+				switch {
+				case string(key) == "thinking_tokens":
+					if s.Peek() == 'n' {
+						s.Null()
+						break
+					}
+					v := s.Int()
+					if int64(int(v)) != v {
+						return false
+					}
+					u.OutputTokensDetails.ThinkingTokens = int(v)
+				case jsonscan.FoldsTo(key, []string{"thinking_tokens"}):
+					return false
+				default:
+					s.Skip()
+				}
+			}
+			continue
+		default:
+			if usageKeys.Folds(key) {
+				return false
+			}
+			s.Skip()
+			continue
+		}
+		if s.Peek() == 'n' {
+			s.Null()
+			*n = nil
+			continue
+		}
+		v := s.Int()
+		if int64(int(v)) != v {
+			return false
+		}
+		count := int(v)
+		*n = &count
+	}
+	return s.OK()
+}

@@ -125,3 +125,87 @@ func FuzzDecodeEventFast(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeMessageFast checks which answers the fast decoder takes, and
+// that it decodes those as encoding/json does.
+func TestDecodeMessageFast(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "response_*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatal("no answers in testdata", err)
+	}
+	tests := []struct {
+		name, data string
+		fast       bool
+	}{
+		{"nulls", `{"id":null,"model":null,"role":null,"content":null,"stop_reason":null,"usage":null}`, true},
+		{"null members", `{"content":[null,{"type":null,"text":null,"id":null,"name":null,"input":null}],"usage":{"input_tokens":null,"output_tokens_details":null}}`, true},
+		{"empty content", `{"content":[]}`, true},
+		{"count set then null", `{"usage":{"input_tokens":5,"input_tokens":null,"output_tokens":2}}`, true},
+		{"thinking block and cache counts", `{"content":[{"type":"thinking","thinking":"hm","signature":"x"},{"type":"text","text":"a\n\u00e9","citations":[]}],"usage":{"cache_creation_input_tokens":3,"cache_read_input_tokens":4,"output_tokens_details":{"thinking_tokens":7,"x":1}},"container":null}`, true},
+		{"repeated content", `{"content":[],"content":[{"type":"text"}]}`, false},
+		{"repeated usage", `{"usage":{"input_tokens":1},"usage":{"output_tokens":2}}`, false},
+		{"key in another case", `{"Model":"m"}`, false},
+		{"usage key in another case", `{"usage":{"Input_Tokens":1}}`, false},
+		{"fraction count", `{"usage":{"input_tokens":1.5}}`, false},
+		{"text not a string", `{"content":[{"type":"text","text":1}]}`, false},
+		{"cut short", `{"content":[{"type":"text","text":"a"`, false},
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, struct {
+			name, data string
+			fast       bool
+		}{filepath.Base(f), string(b), true})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got messageResponse
+			if fast := decodeMessageFast([]byte(tt.data), &got); fast != tt.fast {
+				t.Fatalf("decodeMessageFast took it: %v, want %v", fast, tt.fast)
+			}
+			if !tt.fast {
+				return
+			}
+			var want messageResponse
+			if err := json.Unmarshal([]byte(tt.data), &want); err != nil {
+				t.Fatalf("encoding/json: %v", err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-json +fast)\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzDecodeMessageFast: whatever the fast decoder takes, encoding/json
+// decodes to the same answer.
+func FuzzDecodeMessageFast(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "response_*.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"usage":{"input_tokens":5,"input_tokens":null,"output_tokens_details":{"thinking_tokens":null}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got messageResponse
+		if !decodeMessageFast(data, &got) {
+			return
+		}
+		var want messageResponse
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("fast path took %q, which encoding/json refuses: %v", data, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%q: (-json +fast)\n%s", data, diff)
+		}
+	})
+}

@@ -13,8 +13,11 @@ import (
 // upstream's model id; the caller decides what Served finally holds.
 func decodeResponse(body []byte) (*llmgate.ChatResponse, error) {
 	var w messageResponse
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("decoding message: %w", err)
+	if !decodeMessageFast(body, &w) {
+		w = messageResponse{}
+		if err := json.Unmarshal(body, &w); err != nil {
+			return nil, fmt.Errorf("decoding message: %w", err)
+		}
 	}
 	msg := llmgate.Message{Role: llmgate.RoleAssistant}
 	var text strings.Builder
