@@ -25,6 +25,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 	"github.com/llmgate/llmgate/internal/provider/transport"
 )
 
@@ -212,7 +213,7 @@ func (c *Client) model(name string) string {
 // is Bedrock's request id; Served.Upstream is the time until the whole body
 // was read.
 func (c *Client) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.ChatResponse, error) {
-	body, err := encodeRequest(req)
+	body, err := encodeRequest(req, jsonscan.LiteralsFrom(ctx))
 	if err != nil {
 		return nil, c.requestError(err)
 	}
@@ -248,7 +249,7 @@ func (c *Client) Chat(ctx context.Context, req *llmgate.ChatRequest) (*llmgate.C
 // headers; the first chunk carries Served with Model set to req.Model and
 // Upstream to the time until those headers.
 func (c *Client) ChatStream(ctx context.Context, req *llmgate.ChatRequest) (llmgate.ChatStream, error) {
-	body, err := encodeRequest(req)
+	body, err := encodeRequest(req, jsonscan.LiteralsFrom(ctx))
 	if err != nil {
 		return nil, c.requestError(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/llmgate/llmgate"
+	"github.com/llmgate/llmgate/internal/jsonscan"
 )
 
 // imageFormats maps the media types of data: URLs to Bedrock's image
@@ -25,12 +26,17 @@ var imageFormats = map[string]string{
 var emptySchema = json.RawMessage(`{"type":"object","properties":{}}`)
 
 // encodeRequest returns the Converse body for req. The same body serves
-// Converse and ConverseStream: the operation is chosen by the URL.
-func encodeRequest(req *llmgate.ChatRequest) ([]byte, error) {
+// Converse and ConverseStream: the operation is chosen by the URL. The
+// texts lits holds are written in the client's own JSON form.
+func encodeRequest(req *llmgate.ChatRequest, lits *jsonscan.Literals) ([]byte, error) {
 	w, err := toWire(req)
 	if err != nil {
 		return nil, err
 	}
+	if b, ok := appendConverse(make([]byte, 0, converseSize(w)), w, lits); ok {
+		return b, nil
+	}
+	// encoding/json says what is wrong.
 	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, &llmgate.Error{Code: llmgate.EInvalidRequest, Message: "the request cannot be encoded as JSON", Err: fmt.Errorf("encoding converse request: %w", err)}

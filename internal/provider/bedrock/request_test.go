@@ -122,7 +122,7 @@ func TestEncodeRequestGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			got, err := encodeRequest(tt.req)
+			got, err := encodeRequest(tt.req, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +225,7 @@ func TestEncodeRequestRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := encodeRequest(tt.req)
+			_, err := encodeRequest(tt.req, nil)
 			var e *llmgate.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v, want an *llmgate.Error", err)
@@ -240,7 +240,7 @@ func TestEncodeRequestRejects(t *testing.T) {
 func BenchmarkRequestEncode(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := encodeRequest(toolChat); err != nil {
+		if _, err := encodeRequest(toolChat, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
