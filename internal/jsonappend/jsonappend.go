@@ -227,11 +227,15 @@ func Float(dst []byte, f float64) ([]byte, bool) {
 	return dst, true
 }
 
-// Raw appends raw, a json.RawMessage, as encoding/json writes one:
-// without white space between tokens, and with <, >, &, U+2028 and U+2029
-// escaped inside strings. It reports false when raw is not valid JSON, an
-// error encoding/json's Marshal reports too.
+// Raw appends raw, a json.RawMessage, as encoding/json writes one: null
+// for nil, else without white space between tokens, and with <, >, &,
+// U+2028 and U+2029 escaped inside strings. It reports false when raw is
+// not nil and not valid JSON (an empty one included), an error
+// encoding/json's Marshal reports too.
 func Raw(dst, raw []byte) ([]byte, bool) {
+	if raw == nil {
+		return append(dst, "null"...), true
+	}
 	if !json.Valid(raw) {
 		return dst, false
 	}

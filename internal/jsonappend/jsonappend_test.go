@@ -138,4 +138,14 @@ func TestRaw(t *testing.T) {
 			t.Errorf("Raw(%q) accepted malformed JSON", bad)
 		}
 	}
+	// A nil json.RawMessage is null; an empty one is an error.
+	if got, ok := Raw(nil, nil); !ok || string(got) != "null" {
+		t.Errorf("Raw(nil) = %q, %v; want null", got, ok)
+	}
+	if _, err := json.Marshal(json.RawMessage(nil)); err != nil {
+		t.Errorf("encoding/json refuses a nil json.RawMessage: %v", err)
+	}
+	if _, err := json.Marshal(json.RawMessage{}); err == nil {
+		t.Error("encoding/json takes an empty json.RawMessage")
+	}
 }

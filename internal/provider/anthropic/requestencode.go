@@ -83,7 +83,7 @@ func appendRequest(dst []byte, w *messagesRequest, lits *jsonscan.Literals) ([]b
 			if t.Description != "" {
 				b = jsonappend.String(append(b, `,"description":`...), t.Description)
 			}
-			if b, ok = appendRaw(append(b, `,"input_schema":`...), t.InputSchema); !ok {
+			if b, ok = jsonappend.Raw(append(b, `,"input_schema":`...), t.InputSchema); !ok {
 				return dst, false
 			}
 			if t.Strict != nil {
@@ -105,7 +105,7 @@ func appendRequest(dst []byte, w *messagesRequest, lits *jsonscan.Literals) ([]b
 	}
 	if oc := w.OutputConfig; oc != nil {
 		b = jsonappend.String(append(b, `,"output_config":{"format":{"type":`...), oc.Format.Type)
-		if b, ok = appendRaw(append(b, `,"schema":`...), oc.Format.Schema); !ok {
+		if b, ok = jsonappend.Raw(append(b, `,"schema":`...), oc.Format.Schema); !ok {
 			return dst, false
 		}
 		b = append(b, "}}"...)
@@ -149,7 +149,7 @@ func appendBlocks(b []byte, blocks []block, lits *jsonscan.Literals) ([]byte, bo
 			b = jsonappend.String(append(b, `,"name":`...), bl.Name)
 		}
 		if len(bl.Input) > 0 {
-			if b, ok = appendRaw(append(b, `,"input":`...), bl.Input); !ok {
+			if b, ok = jsonappend.Raw(append(b, `,"input":`...), bl.Input); !ok {
 				return b, false
 			}
 		}
@@ -173,15 +173,6 @@ func appendBlocks(b []byte, blocks []block, lits *jsonscan.Literals) ([]byte, bo
 		b = append(b, '}')
 	}
 	return append(b, ']'), true
-}
-
-// appendRaw appends a json.RawMessage as encoding/json does: null when it
-// is nil, else compacted; an empty one is not JSON.
-func appendRaw(b, raw []byte) ([]byte, bool) {
-	if raw == nil {
-		return append(b, "null"...), true
-	}
-	return jsonappend.Raw(b, raw)
 }
 
 // requestSize is about the length of w's JSON, with an eighth more for

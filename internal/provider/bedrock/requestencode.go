@@ -106,7 +106,7 @@ func appendConverse(dst []byte, w *converseRequest, lits *jsonscan.Literals) ([]
 				if spec.Description != "" {
 					b = jsonappend.String(append(b, `,"description":`...), spec.Description)
 				}
-				if b, ok = appendRaw(append(b, `,"inputSchema":{"json":`...), spec.InputSchema.JSON); !ok {
+				if b, ok = jsonappend.Raw(append(b, `,"inputSchema":{"json":`...), spec.InputSchema.JSON); !ok {
 					return dst, false
 				}
 				b = append(b, '}')
@@ -167,7 +167,7 @@ func appendBlock(b []byte, c *contentBlock, lits *jsonscan.Literals) ([]byte, bo
 	if tu := c.ToolUse; tu != nil {
 		b = jsonappend.String(append(b, `"toolUse":{"toolUseId":`...), tu.ToolUseID)
 		b = jsonappend.String(append(b, `,"name":`...), tu.Name)
-		if b, ok = appendRaw(append(b, `,"input":`...), tu.Input); !ok {
+		if b, ok = jsonappend.Raw(append(b, `,"input":`...), tu.Input); !ok {
 			return b, false
 		}
 		b = append(b, "},"...)
@@ -212,15 +212,6 @@ func appendImage(b []byte, img *imageBlock, lits *jsonscan.Literals) []byte {
 	b = jsonappend.String(append(b, `{"format":`...), img.Format)
 	b = lits.AppendText(append(b, `,"source":{"bytes":`...), img.Source.Bytes)
 	return append(b, "}}"...)
-}
-
-// appendRaw appends a json.RawMessage as encoding/json does: null when it
-// is nil, else compacted; an empty one is not JSON.
-func appendRaw(b, raw []byte) ([]byte, bool) {
-	if raw == nil {
-		return append(b, "null"...), true
-	}
-	return jsonappend.Raw(b, raw)
 }
 
 // converseSize is about the length of w's JSON, with an eighth more for

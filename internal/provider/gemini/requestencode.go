@@ -157,9 +157,7 @@ func appendWireContent(b []byte, c *content, lits *jsonscan.Literals) ([]byte, b
 			case string:
 				b = lits.AppendText(b, out)
 			case json.RawMessage:
-				if out == nil {
-					b = append(b, "null"...)
-				} else if b, ok = jsonappend.Raw(b, out); !ok {
+				if b, ok = jsonappend.Raw(b, out); !ok {
 					return b, false
 				}
 			default:
