@@ -428,10 +428,13 @@ func (s *Server) openAIChatStream(w http.ResponseWriter, r *http.Request, req *l
 	defer st.Close()
 	created := s.Now().Unix()
 	id := ""
-	// Reused from chunk to chunk: each is written before the next.
+	// Reused from chunk to chunk: each is written before the next. out
+	// escapes (to the encoding/json fallback of oaChunk), so it is made
+	// once, not per chunk.
 	var (
 		choices []oaChoice
 		msgs    []oaOutMessage
+		out     = new(oaChatResponse)
 	)
 	for {
 		ch, err := st.Recv()
@@ -451,7 +454,7 @@ func (s *Server) openAIChatStream(w http.ResponseWriter, r *http.Request, req *l
 			id = ch.ID
 		}
 		msgs = slices.Grow(msgs[:0], len(ch.Deltas))[:len(ch.Deltas)]
-		out := oaChatResponse{ID: id, Object: "chat.completion.chunk", Created: created, Model: model, Choices: choices[:0]}
+		*out = oaChatResponse{ID: id, Object: "chat.completion.chunk", Created: created, Model: model, Choices: choices[:0]}
 		for i := range ch.Deltas {
 			d := &ch.Deltas[i]
 			m := &msgs[i]
@@ -481,7 +484,7 @@ func (s *Server) openAIChatStream(w http.ResponseWriter, r *http.Request, req *l
 		if len(out.Choices) == 0 && out.Usage == nil {
 			continue
 		}
-		if err := sse.oaChunk(&out); err != nil {
+		if err := sse.oaChunk(out); err != nil {
 			return
 		}
 		sse.firstOutput(ch)
