@@ -893,6 +893,10 @@ func (s *Scanner) Float() float64 {
 		s.fail()
 		return 0
 	}
+	if v, ok := exactFloat(s.b[s.i:end]); ok {
+		s.i = end
+		return v
+	}
 	v, err := strconv.ParseFloat(string(s.b[s.i:end]), 64)
 	if err != nil {
 		s.fail()
@@ -900,6 +904,74 @@ func (s *Scanner) Float() float64 {
 	}
 	s.i = end
 	return v
+}
+
+// exactPowers are the powers of ten a float64 holds exactly.
+var exactPowers = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// exactFloat converts num, a JSON number, when its digits make an integer
+// below 2^53 and its decimal exponent is within ±22: that integer and that
+// power of ten are both exact float64 values, so one multiplication or
+// division, which IEEE 754 rounds correctly, gives the correctly rounded
+// value, as strconv.ParseFloat does by the same reasoning (Clinger's fast
+// path). It reports false for any other number. The numbers of an
+// embedding, thousands an answer, are such: -0.0023064255.
+func exactFloat(num []byte) (float64, bool) {
+	i, neg := 0, false
+	if num[0] == '-' {
+		i, neg = 1, true
+	}
+	var m uint64
+	digits, exp := 0, 0
+	for ; i < len(num) && num[i] != 'e' && num[i] != 'E'; i++ {
+		c := num[i]
+		if c == '.' {
+			exp = -(len(num) - i - 1) // corrected below if an exponent follows
+			continue
+		}
+		if m == 0 && c == '0' {
+			continue // leading zeros add no digit
+		}
+		if digits++; digits > 15 {
+			return 0, false
+		}
+		m = m*10 + uint64(c-'0')
+	}
+	if i < len(num) {
+		// The fraction's digits stop at the exponent.
+		if exp != 0 {
+			exp += len(num) - i
+		}
+		e, sign := 0, 1
+		i++
+		if num[i] == '+' || num[i] == '-' {
+			if num[i] == '-' {
+				sign = -1
+			}
+			i++
+		}
+		for ; i < len(num); i++ {
+			if e = e*10 + int(num[i]-'0'); e > 1000 {
+				return 0, false
+			}
+		}
+		exp += sign * e
+	}
+	f := float64(m) // exact: m has at most 15 digits
+	switch {
+	case m == 0:
+	case exp < -22 || exp > 22:
+		return 0, false
+	case exp < 0:
+		f /= exactPowers[-exp]
+	default:
+		f *= exactPowers[exp]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 // Bool reads true or false, or null as false.

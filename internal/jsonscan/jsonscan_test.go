@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -845,4 +846,57 @@ func TestKeySetFolds(t *testing.T) {
 			t.Errorf("Folds(%q) over %v = %v, want %v", tt.key, tt.set.names, got, tt.want)
 		}
 	}
+}
+
+// checkExactFloat requires exactFloat to agree with strconv.ParseFloat,
+// bit for bit, on every number it converts.
+func checkExactFloat(t *testing.T, num string) (converted bool) {
+	t.Helper()
+	end, _ := scanNumber([]byte(num), 0)
+	if end != len(num) {
+		return false // not one JSON number
+	}
+	got, ok := exactFloat([]byte(num))
+	if !ok {
+		return false
+	}
+	want, err := strconv.ParseFloat(num, 64)
+	if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+		t.Errorf("exactFloat(%s) = %v (%x); strconv.ParseFloat %v (%x), %v", num, got, math.Float64bits(got), want, math.Float64bits(want), err)
+	}
+	return true
+}
+
+func TestExactFloat(t *testing.T) {
+	for _, tc := range []struct {
+		num  string
+		fast bool
+	}{
+		{"0", true}, {"-0", true}, {"-0.0", true}, {"0e5", true}, {"-0.0023064255", true}, {"0.1", true},
+		{"1.5", true}, {"123456789012345", true}, {"-2e-3", true}, {"1E+2", true}, {"1.25e-20", true},
+		{"9.99e22", true}, {"1e22", true}, {"1e-22", true}, {"0.000001", true}, {"100e-24", false},
+		{"1e23", false}, {"1e-23", false}, {"1234567890123456", false}, {"0.1234567890123456789", false},
+		{"1.5000000000000000000", false}, {"1e400", false}, {"0e999999", false},
+	} {
+		if got := checkExactFloat(t, tc.num); got != tc.fast {
+			t.Errorf("exactFloat(%s) converted: %v, want %v", tc.num, got, tc.fast)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		f := r.NormFloat64() * math.Pow(10, float64(r.IntN(30)-15))
+		for _, bits := range []int{32, 64} {
+			checkExactFloat(t, strconv.FormatFloat(f, 'g', -1, bits))
+			checkExactFloat(t, strconv.FormatFloat(f, 'f', r.IntN(12), bits))
+		}
+	}
+}
+
+func FuzzExactFloat(f *testing.F) {
+	for _, s := range []string{"0", "-0.0023064255", "1E+2", "1.25e-20", "123456789012345", "0.000001e7"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, num string) {
+		checkExactFloat(t, num)
+	})
 }

@@ -87,8 +87,11 @@ func encodeEmbeddingRequest(req *llmgate.EmbeddingRequest, model string) ([]byte
 // vectors by their index. Served is left for the caller to fill.
 func decodeEmbeddingResponse(body []byte) (*llmgate.EmbeddingResponse, error) {
 	var w embeddingResponse
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("decoding embeddings: %w", err)
+	if !decodeEmbeddingsFast(body, &w) {
+		w = embeddingResponse{}
+		if err := json.Unmarshal(body, &w); err != nil {
+			return nil, fmt.Errorf("decoding embeddings: %w", err)
+		}
 	}
 	r := &llmgate.EmbeddingResponse{
 		Data: make([]llmgate.Embedding, len(w.Data)),

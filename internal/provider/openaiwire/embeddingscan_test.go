@@ -1,0 +1,123 @@
+package openaiwire
+
+import (
+	"encoding/json"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// embeddingsBody is an embeddings answer of n vectors of dims numbers,
+// printed as OpenAI prints them.
+func embeddingsBody(n, dims int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"object":"list","data":[`)
+	r := rand.New(rand.NewSource(1))
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"object":"embedding","index":` + strconv.Itoa(i) + `,"embedding":[`)
+		for j := range dims {
+			if j > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(strconv.FormatFloat(float64(float32(r.NormFloat64()*0.03)), 'g', -1, 32))
+		}
+		b.WriteString("]}")
+	}
+	b.WriteString(`],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}`)
+	return []byte(b.String())
+}
+
+// TestDecodeEmbeddingsFast checks which answers the fast decoder takes,
+// and that it decodes those as encoding/json does.
+func TestDecodeEmbeddingsFast(t *testing.T) {
+	tests := []struct {
+		name, data string
+		fast       bool
+	}{
+		{"generated", string(embeddingsBody(3, 8)), true},
+		{"numbers of every form", `{"data":[{"index":0,"embedding":[0,-0,1.5,-2e-3,1E+2,12345678901234567890,0.1234567890123456789]}]}`, true},
+		{"nulls", `{"data":null,"model":null,"usage":null}`, true},
+		{"null members", `{"data":[null,{"index":null,"embedding":null},{"embedding":[null,1]}],"usage":{"prompt_tokens":null}}`, true},
+		{"empty", `{"data":[],"usage":{}}`, true},
+		{"members skipped", `{"object":"list","data":[{"object":"embedding","embedding":[1],"x":{}}],"system_fingerprint":null}`, true},
+		{"base64", `{"data":[{"index":0,"embedding":"AACAPw=="}]}`, false},
+		{"repeated embedding", `{"data":[{"embedding":[1],"embedding":[2]}]}`, false},
+		{"repeated data", `{"data":[],"data":[{"index":1}]}`, false},
+		{"repeated usage", `{"usage":{"prompt_tokens":1},"usage":{"total_tokens":2}}`, false},
+		{"key in another case", `{"Data":[]}`, false},
+		{"number out of range", `{"data":[{"embedding":[1e400]}]}`, false},
+		{"string number", `{"data":[{"embedding":["1"]}]}`, false},
+		{"cut short", `{"data":[{"embedding":[1,2`, false},
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "embedding*.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, struct {
+			name, data string
+			fast       bool
+		}{filepath.Base(f), string(b), !strings.Contains(string(b), `"embedding": "`) && !strings.Contains(string(b), `"embedding":"`)})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got embeddingResponse
+			if fast := decodeEmbeddingsFast([]byte(tt.data), &got); fast != tt.fast {
+				t.Fatalf("decodeEmbeddingsFast took it: %v, want %v", fast, tt.fast)
+			}
+			if !tt.fast {
+				return
+			}
+			var want embeddingResponse
+			if err := json.Unmarshal([]byte(tt.data), &want); err != nil {
+				t.Fatalf("encoding/json: %v", err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-json +fast)\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzDecodeEmbeddingsFast: whatever the fast decoder takes, encoding/json
+// decodes to the same answer.
+func FuzzDecodeEmbeddingsFast(f *testing.F) {
+	f.Add(embeddingsBody(2, 4))
+	f.Add([]byte(`{"data":[{"index":0,"embedding":[0,-0,1.5,-2e-3,1E+2,null]}],"usage":{"prompt_tokens":3}}`))
+	f.Add([]byte(`{"data":[{"embedding":"AACAPw=="}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got embeddingResponse
+		if !decodeEmbeddingsFast(data, &got) {
+			return
+		}
+		var want embeddingResponse
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("fast path took %q, which encoding/json refuses: %v", data, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%q: (-json +fast)\n%s", data, diff)
+		}
+	})
+}
+
+// BenchmarkEmbeddingResponseDecode decodes an answer of 10 vectors of 1536
+// numbers, 190 KB.
+func BenchmarkEmbeddingResponseDecode(b *testing.B) {
+	body := embeddingsBody(10, 1536)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeEmbeddingResponse(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
