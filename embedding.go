@@ -14,6 +14,11 @@ type EmbeddingRequest struct {
 type Embedding struct {
 	Index  int
 	Vector []float64
+	// JSON is Vector as the provider wrote it, a JSON array of the same
+	// numbers, when the adapter kept it; nil otherwise. The API's encoders
+	// copy it rather than format thousands of numbers again. Code that
+	// changes Vector sets JSON to nil.
+	JSON []byte
 }
 
 // EmbeddingResponse holds one vector per input, in input order.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/jsonappend"
 )
 
@@ -281,4 +282,153 @@ func appendName(b []byte, sep bool, name string) ([]byte, bool) {
 		b = append(b, ',')
 	}
 	return append(b, name...), true
+}
+
+// appendVector appends an embedding's vector as the provider wrote it, its
+// JSON text kept by the adapter (llmgate.Embedding.JSON), an array of the
+// same numbers; or null for a nil vector. It reports false for a vector
+// whose text was not kept: encoding/json formats numbers as fast as
+// anything here would.
+func appendVector(b []byte, raw []byte, v []float64) ([]byte, bool) {
+	switch {
+	case raw != nil:
+		return append(b, raw...), true
+	case v == nil:
+		return append(b, "null"...), true
+	}
+	return b, false
+}
+
+// appendEmbeddingResponse appends r, the native answer to an embeddings
+// request, as encoding/json writes it, without the newline, but with the
+// vectors of data (r.Data's, in the same order) copied from the JSON text
+// the adapter kept. It reports false, for the caller to use encoding/json,
+// when a vector's text was not kept. Formatting the numbers of the vectors
+// again, thousands of them, cost more than anything else the gateway did
+// for an embeddings call.
+func appendEmbeddingResponse(b []byte, r *embeddingResponse, data []llmgate.Embedding) ([]byte, bool) {
+	ok := true
+	b = append(b, `{"provider":`...)
+	b = jsonappend.String(b, r.Provider)
+	b = append(b, `,"model":`...)
+	b = jsonappend.String(b, r.Model)
+	b = append(b, `,"deployment":`...)
+	b = jsonappend.String(b, r.Deployment)
+	b = append(b, `,"attempts":`...)
+	b = strconv.AppendInt(b, int64(r.Attempts), 10)
+	b = append(b, `,"data":`...)
+	if r.Data == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range r.Data {
+			e := &r.Data[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(append(b, `{"index":`...), int64(e.Index), 10)
+			var raw []byte
+			if i < len(data) {
+				raw = data[i].JSON
+			}
+			if b, ok = appendVector(append(b, `,"embedding":`...), raw, e.Embedding); !ok {
+				return b, false
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	u := &r.Usage
+	b = append(b, `,"usage":{"completionTokens":`...)
+	b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
+	b = append(b, `,"promptTokens":`...)
+	b = strconv.AppendInt(b, int64(u.PromptTokens), 10)
+	b = append(b, `,"totalTokens":`...)
+	b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
+	if u.CachedTokens != 0 {
+		b = append(b, `,"cachedTokens":`...)
+		b = strconv.AppendInt(b, int64(u.CachedTokens), 10)
+	}
+	if u.ReasoningTokens != 0 {
+		b = append(b, `,"reasoningTokens":`...)
+		b = strconv.AppendInt(b, int64(u.ReasoningTokens), 10)
+	}
+	if u.Estimated {
+		b = append(b, `,"estimated":true`...)
+	}
+	b = append(b, '}')
+	b = appendCost(b, r.Cost)
+	return append(b, '}'), true
+}
+
+// appendOAEmbeddingResponse is appendEmbeddingResponse for the OpenAI
+// surface's answer, whose vectors are numbers or base64 text.
+func appendOAEmbeddingResponse(b []byte, r *oaEmbeddingResponse, data []llmgate.Embedding) ([]byte, bool) {
+	ok := true
+	b = append(b, `{"object":`...)
+	b = jsonappend.String(b, r.Object)
+	b = append(b, `,"data":`...)
+	if r.Data == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range r.Data {
+			e := &r.Data[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonappend.String(append(b, `{"object":`...), e.Object)
+			b = strconv.AppendInt(append(b, `,"index":`...), int64(e.Index), 10)
+			b = append(b, `,"embedding":`...)
+			switch v := e.Embedding.(type) {
+			case string:
+				b = jsonappend.String(b, v)
+			case []float64:
+				var raw []byte
+				if i < len(data) {
+					raw = data[i].JSON
+				}
+				if b, ok = appendVector(b, raw, v); !ok {
+					return b, false
+				}
+			default:
+				return b, false
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"model":`...)
+	b = jsonappend.String(b, r.Model)
+	b = append(b, `,"usage":{"prompt_tokens":`...)
+	b = strconv.AppendInt(b, int64(r.Usage.PromptTokens), 10)
+	b = append(b, `,"total_tokens":`...)
+	b = strconv.AppendInt(b, int64(r.Usage.TotalTokens), 10)
+	return append(b, "}}"...), true
+}
+
+// writeAppendedOr writes what appended appends to a buffer of room for
+// size bytes when it reports true, and v with writeJSON when it reports
+// false.
+func writeAppendedOr(w http.ResponseWriter, v any, size int, appended func([]byte) ([]byte, bool)) {
+	e := encPool.Get().(*pooledEncoder)
+	defer putEncoder(e)
+	e.buf.Reset()
+	e.buf.Grow(size)
+	b, ok := appended(e.buf.AvailableBuffer())
+	if !ok {
+		writeJSON(w, http.StatusOK, v)
+		return
+	}
+	writeAppended(w, e, append(b, '\n'))
+}
+
+// embeddingsSize is about the length of an embeddings answer whose
+// vectors' JSON text was kept.
+func embeddingsSize(data []llmgate.Embedding) int {
+	n := 512
+	for i := range data {
+		n += 64 + len(data[i].JSON)
+	}
+	return n
 }

@@ -1,7 +1,12 @@
 package httpapi
 
 import (
+	"encoding/json"
+	"math"
 	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/llmgate/llmgate"
@@ -124,6 +129,139 @@ func FuzzOAChunk(f *testing.F) {
 		newEventWriter(json).data(r)
 		if hand.Body.String() != json.Body.String() {
 			t.Fatalf("hand %q\njson %q", hand.Body.String(), json.Body.String())
+		}
+	})
+}
+
+// TestEmbeddingResponsesMatchEncodingJSON checks the hand-written
+// embeddings answers of both surfaces against writeJSON, byte for byte,
+// when no vector's JSON text was kept; and that a kept text is copied, and
+// reads back as the same numbers.
+func TestEmbeddingResponsesMatchEncodingJSON(t *testing.T) {
+	money, _ := llmgate.ParseMoney("0.000002")
+	vectors := [][]float64{{0.0023064255, -0.009327292, 0, -0, 1e21, 1e-7, 123456789}, {}, nil}
+	native := func() *embeddingResponse {
+		r := &embeddingResponse{Provider: "azure_openai", Model: "text-embedding-3-small", Deployment: "azure_openai/<east>", Attempts: 1,
+			Usage: usage{PromptTokens: 8, TotalTokens: 8, Estimated: true}, Cost: &cost{Currency: "USD", Input: money, Total: money}}
+		for i, v := range vectors {
+			r.Data = append(r.Data, embedding{Index: i, Embedding: v})
+		}
+		return r
+	}
+	openai := func(base64 bool) *oaEmbeddingResponse {
+		r := &oaEmbeddingResponse{Object: "list", Model: "azure_openai/text-embedding-3-small"}
+		r.Usage.PromptTokens, r.Usage.TotalTokens = 8, 8
+		for i, v := range vectors {
+			r.Data = append(r.Data, oaEmbedding{Object: "embedding", Index: i, Embedding: v})
+			if base64 {
+				r.Data[i].Embedding = float32Base64(v)
+			}
+		}
+		return r
+	}
+	check := func(t *testing.T, v any, appended func([]byte) ([]byte, bool)) {
+		t.Helper()
+		hand, json := httptest.NewRecorder(), httptest.NewRecorder()
+		writeAppendedOr(hand, v, 0, appended)
+		writeJSON(json, 200, v)
+		if hand.Body.String() != json.Body.String() || hand.Header().Get("Content-Length") != json.Header().Get("Content-Length") {
+			t.Errorf("\nhand %s\njson %s", hand.Body.String(), json.Body.String())
+		}
+	}
+	// The vectors' JSON text as encoding/json writes them: copied, the
+	// answer is byte for byte encoding/json's.
+	var kept []llmgate.Embedding
+	for i, v := range vectors {
+		e := llmgate.Embedding{Index: i, Vector: v}
+		if v != nil {
+			e.JSON, _ = json.Marshal(v)
+		}
+		kept = append(kept, e)
+	}
+	t.Run("native", func(t *testing.T) {
+		for _, mk := range []func() *embeddingResponse{
+			native,
+			func() *embeddingResponse {
+				r := native()
+				r.Cost, r.Usage = nil, usage{CachedTokens: 1, ReasoningTokens: 2}
+				return r
+			},
+			func() *embeddingResponse { r := native(); r.Data = nil; return r },
+			func() *embeddingResponse { return &embeddingResponse{} },
+		} {
+			r := mk()
+			check(t, r, func(b []byte) ([]byte, bool) { return appendEmbeddingResponse(b, r, kept) })
+			// Without the text, encoding/json writes the answer.
+			check(t, r, func(b []byte) ([]byte, bool) { return appendEmbeddingResponse(b, r, nil) })
+		}
+	})
+	t.Run("no JSON form", func(t *testing.T) {
+		r := native()
+		r.Data[0].Embedding = []float64{math.NaN()}
+		check(t, r, func(b []byte) ([]byte, bool) { return appendEmbeddingResponse(b, r, nil) })
+	})
+	t.Run("openai", func(t *testing.T) {
+		for _, base64 := range []bool{false, true} {
+			r := openai(base64)
+			check(t, r, func(b []byte) ([]byte, bool) { return appendOAEmbeddingResponse(b, r, kept) })
+			check(t, r, func(b []byte) ([]byte, bool) { return appendOAEmbeddingResponse(b, r, nil) })
+		}
+	})
+	t.Run("kept JSON", func(t *testing.T) {
+		const kept = "[0.0023064255, -0.009327292, 0.0,0,1E+21,1e-07,123456789]"
+		data := []llmgate.Embedding{{Index: 0, Vector: vectors[0], JSON: []byte(kept)}, {Index: 1, Vector: vectors[1], JSON: []byte("[]")}, {Index: 2}}
+		r := native()
+		b, ok := appendEmbeddingResponse(nil, r, data)
+		o := openai(false)
+		ob, ook := appendOAEmbeddingResponse(nil, o, data)
+		for _, out := range []struct {
+			b  []byte
+			ok bool
+		}{{b, ok}, {ob, ook}} {
+			if !out.ok || !strings.Contains(string(out.b), `"embedding":`+kept+`}`) {
+				t.Fatalf("the kept JSON was not copied: %s", out.b)
+			}
+			var back struct {
+				Data []struct {
+					Embedding []float64 `json:"embedding"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(out.b, &back); err != nil || !slices.Equal(back.Data[0].Embedding, vectors[0]) {
+				t.Errorf("the copied JSON reads back as %v, %v; want %v", back.Data[0].Embedding, err, vectors[0])
+			}
+		}
+	})
+}
+
+// BenchmarkEmbeddingResponse writes the native answer of 10 vectors of 1536
+// numbers: with the provider's JSON text kept, and formatted again.
+func BenchmarkEmbeddingResponse(b *testing.B) {
+	var data []llmgate.Embedding
+	r := &embeddingResponse{Provider: "azure_openai", Model: "text-embedding-3-small"}
+	for i := range 10 {
+		v := make([]float64, 1536)
+		raw := []byte{'['}
+		for j := range v {
+			v[j] = float64(float32(math.Sin(float64(i*1536+j)) * 0.03))
+			if j > 0 {
+				raw = append(raw, ',')
+			}
+			raw = strconv.AppendFloat(raw, v[j], 'g', -1, 32)
+		}
+		raw = append(raw, ']')
+		data = append(data, llmgate.Embedding{Index: i, Vector: v, JSON: raw})
+		r.Data = append(r.Data, embedding{Index: i, Embedding: v})
+	}
+	b.Run("kept_json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			writeAppendedOr(httptest.NewRecorder(), r, embeddingsSize(data), func(buf []byte) ([]byte, bool) { return appendEmbeddingResponse(buf, r, data) })
+		}
+	})
+	b.Run("encoding_json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			writeJSON(httptest.NewRecorder(), 200, r)
 		}
 	})
 }

@@ -276,7 +276,7 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
 		out.Data[i] = embedding{Index: e.Index, Embedding: e.Vector}
 	}
 	served(w.Header(), &resp.Served)
-	writeJSON(w, http.StatusOK, &out)
+	writeAppendedOr(w, &out, embeddingsSize(resp.Data), func(b []byte) ([]byte, bool) { return appendEmbeddingResponse(b, &out, resp.Data) })
 }
 
 func (s *Server) images(w http.ResponseWriter, r *http.Request) {

@@ -552,7 +552,7 @@ func (s *Server) openAIEmbeddings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	servedHeaders(w.Header(), &resp.Served, resp.Cost)
-	writeJSON(w, http.StatusOK, &out)
+	writeAppendedOr(w, &out, embeddingsSize(resp.Data), func(b []byte) ([]byte, bool) { return appendOAEmbeddingResponse(b, &out, resp.Data) })
 }
 
 // float32Base64 encodes a vector as OpenAI does for encoding_format base64:

@@ -176,6 +176,11 @@ func skipSpace(b []byte, i int) int {
 // the end or once the scan has failed.
 func (s *Scanner) Peek() byte { return s.peek() }
 
+// Offset returns the index in the scanned bytes of what is read next: with
+// an Offset taken after Peek and one after a value, a caller has the
+// value's bytes.
+func (s *Scanner) Offset() int { return s.i }
+
 // peek returns the next byte that is not white space, or 0 at the end or
 // once the scan has failed, which drops the input.
 func (s *Scanner) peek() byte {

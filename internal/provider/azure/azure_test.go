@@ -182,7 +182,7 @@ func TestEmbed(t *testing.T) {
 	got.Served.Upstream = 0
 	want := &llmgate.EmbeddingResponse{
 		Served: llmgate.Served{Model: "embed"},
-		Data:   []llmgate.Embedding{{Vector: []float64{0.0023064255, -0.009327292, -0.0028842222}}},
+		Data:   []llmgate.Embedding{{Vector: []float64{0.0023064255, -0.009327292, -0.0028842222}, JSON: []byte("[0.0023064255, -0.009327292, -0.0028842222]")}},
 		Usage:  llmgate.Usage{PromptTokens: 4, TotalTokens: 4},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -191,8 +191,8 @@ func TestEmbed(t *testing.T) {
 	want := &llmgate.EmbeddingResponse{
 		Served: llmgate.Served{Model: "embed"},
 		Data: []llmgate.Embedding{
-			{Index: 0, Vector: []float64{0.0023064255, -0.009327292, 0.015797347}},
-			{Index: 1, Vector: []float64{-0.0069540725, 0.0011428941, 0}},
+			{Index: 0, Vector: []float64{0.0023064255, -0.009327292, 0.015797347}, JSON: []byte("[0.0023064255, -0.009327292, 0.015797347]")},
+			{Index: 1, Vector: []float64{-0.0069540725, 0.0011428941, 0}, JSON: []byte("[-0.0069540725, 0.0011428941, 0.0]")},
 		},
 		Usage: llmgate.Usage{PromptTokens: 8, TotalTokens: 8},
 	}

@@ -83,12 +83,35 @@ func encodeEmbeddingRequest(req *llmgate.EmbeddingRequest, model string) ([]byte
 	return b, nil
 }
 
+// keepVectorJSON gives each embedding the JSON text of its vector, raws[i]
+// for data[i], copied into one buffer: body is a pooled buffer that the
+// next answer reuses.
+func keepVectorJSON(data []llmgate.Embedding, raws [][]byte) {
+	if len(raws) != len(data) {
+		return
+	}
+	n := 0
+	for _, r := range raws {
+		n += len(r)
+	}
+	buf := make([]byte, 0, n)
+	for i, r := range raws {
+		if r == nil {
+			continue
+		}
+		start := len(buf)
+		buf = append(buf, r...)
+		data[i].JSON = buf[start:len(buf):len(buf)]
+	}
+}
+
 // decodeEmbeddingResponse translates an embeddings body, ordering the
 // vectors by their index. Served is left for the caller to fill.
 func decodeEmbeddingResponse(body []byte) (*llmgate.EmbeddingResponse, error) {
 	var w embeddingResponse
-	if !decodeEmbeddingsFast(body, &w) {
-		w = embeddingResponse{}
+	var raws [][]byte
+	if !decodeEmbeddingsFast(body, &w, &raws) {
+		w, raws = embeddingResponse{}, nil
 		if err := json.Unmarshal(body, &w); err != nil {
 			return nil, fmt.Errorf("decoding embeddings: %w", err)
 		}
@@ -103,6 +126,7 @@ func decodeEmbeddingResponse(body []byte) (*llmgate.EmbeddingResponse, error) {
 	for i, d := range w.Data {
 		r.Data[i] = llmgate.Embedding{Index: d.Index, Vector: d.Embedding}
 	}
+	keepVectorJSON(r.Data, raws)
 	// The API returns input order; sort only if it did not, without
 	// allocating in the common case.
 	for i := 1; i < len(r.Data); i++ {

@@ -37,8 +37,9 @@ func TestDecodeEmbeddingResponse(t *testing.T) {
 	}{
 		{"embeddings_response.json", &llmgate.EmbeddingResponse{
 			Data: []llmgate.Embedding{
-				{Index: 0, Vector: []float64{0.0023064255, -0.009327292, 0.015797347}},
-				{Index: 1, Vector: []float64{-0.0069540725, 0.0011428941, 0}},
+				// Arrays of numbers keep their JSON text.
+				{Index: 0, Vector: []float64{0.0023064255, -0.009327292, 0.015797347}, JSON: []byte("[0.0023064255, -0.009327292, 0.015797347]")},
+				{Index: 1, Vector: []float64{-0.0069540725, 0.0011428941, 0}, JSON: []byte("[-0.0069540725, 0.0011428941, 0.0]")},
 			},
 			Usage: llmgate.Usage{PromptTokens: 8, TotalTokens: 8},
 		}},

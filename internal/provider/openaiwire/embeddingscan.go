@@ -20,7 +20,10 @@ var (
 // with encoding/json. An answer is thousands of numbers a vector, which
 // encoding/json scanned twice, once to find the vector for its
 // UnmarshalJSON and again inside it, at about 200 ns a number.
-func decodeEmbeddingsFast(data []byte, w *embeddingResponse) bool {
+//
+// raws, when not nil, receives each vector's JSON text, a view of data, in
+// the order of w.Data; a vector of null has none.
+func decodeEmbeddingsFast(data []byte, w *embeddingResponse, raws *[][]byte) bool {
 	s := jsonscan.New(data)
 	if !s.Enter('{') {
 		return false
@@ -35,7 +38,7 @@ func decodeEmbeddingsFast(data []byte, w *embeddingResponse) bool {
 		case "data":
 			// encoding/json decodes a repeated array into the elements of
 			// the first.
-			if seenData || !decodeEmbeddingData(&s, w) {
+			if seenData || !decodeEmbeddingData(&s, data, w, raws) {
 				return false
 			}
 			seenData = true
@@ -57,7 +60,7 @@ func decodeEmbeddingsFast(data []byte, w *embeddingResponse) bool {
 	return s.End()
 }
 
-func decodeEmbeddingData(s *jsonscan.Scanner, w *embeddingResponse) bool {
+func decodeEmbeddingData(s *jsonscan.Scanner, data []byte, w *embeddingResponse, raws *[][]byte) bool {
 	if s.Peek() == 'n' {
 		return s.Null()
 	}
@@ -69,6 +72,7 @@ func decodeEmbeddingData(s *jsonscan.Scanner, w *embeddingResponse) bool {
 	for first := true; s.Next(']', &first); {
 		w.Data = append(w.Data, embeddingData{})
 		d := &w.Data[len(w.Data)-1]
+		var raw []byte
 		if s.Peek() == 'n' {
 			s.Null()
 			continue
@@ -92,10 +96,19 @@ func decodeEmbeddingData(s *jsonscan.Scanner, w *embeddingResponse) bool {
 				if n := len(w.Data); n > 1 {
 					hint = len(w.Data[n-2].Embedding)
 				}
-				if seenVector || !decodeVector(s, &d.Embedding, hint) {
+				if seenVector {
 					return false
 				}
 				seenVector = true
+				s.Peek()
+				start := s.Offset()
+				numbers, ok := decodeVector(s, &d.Embedding, hint)
+				if !ok {
+					return false
+				}
+				if numbers {
+					raw = data[start:s.Offset()]
+				}
 			default:
 				if embeddingDataKeys.Folds(key) {
 					return false
@@ -103,34 +116,41 @@ func decodeEmbeddingData(s *jsonscan.Scanner, w *embeddingResponse) bool {
 				s.Skip()
 			}
 		}
+		if raws != nil {
+			*raws = append(*raws, raw)
+		}
 	}
 	return s.OK()
 }
 
 // decodeVector reads an array of numbers as vector.UnmarshalJSON does,
-// with room for size of them, the length of the vector before.
-func decodeVector(s *jsonscan.Scanner, v *vector, size int) bool {
+// with room for size of them, the length of the vector before. numbers
+// reports an array of numbers only, whose JSON text reads as the vector:
+// not null, and no null element, which the vector holds as 0.
+func decodeVector(s *jsonscan.Scanner, v *vector, size int) (numbers, ok bool) {
 	if s.Peek() == 'n' {
 		// UnmarshalJSON is handed the null, and decodes it into a nil
 		// []float64.
 		s.Null()
 		*v = nil
-		return true
+		return false, true
 	}
 	if !s.Enter('[') {
-		return false
+		return false, false
 	}
+	numbers = true
 	out := make([]float64, 0, size)
 	for first := true; s.Next(']', &first); {
 		if s.Peek() == 'n' {
 			s.Null()
 			out = append(out, 0)
+			numbers = false
 			continue
 		}
 		out = append(out, s.Float())
 	}
 	*v = out
-	return s.OK()
+	return numbers, s.OK()
 }
 
 func decodeEmbeddingUsage(s *jsonscan.Scanner, w *embeddingResponse) bool {

@@ -71,7 +71,7 @@ func TestDecodeEmbeddingsFast(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got embeddingResponse
-			if fast := decodeEmbeddingsFast([]byte(tt.data), &got); fast != tt.fast {
+			if fast := decodeEmbeddingsFast([]byte(tt.data), &got, nil); fast != tt.fast {
 				t.Fatalf("decodeEmbeddingsFast took it: %v, want %v", fast, tt.fast)
 			}
 			if !tt.fast {
@@ -88,16 +88,50 @@ func TestDecodeEmbeddingsFast(t *testing.T) {
 	}
 }
 
+// TestVectorJSON: the JSON text kept of each vector reads back as the
+// vector; a vector with a null element, or of null, keeps none.
+func TestVectorJSON(t *testing.T) {
+	body := `{"data":[{"index":0,"embedding":[ 1.5, -2e-3 ,0 ]},{"index":1,"embedding":[null,1]},{"index":2,"embedding":null},{"index":3,"embedding":[]}]}`
+	r, err := decodeEmbeddingResponse([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"[ 1.5, -2e-3 ,0 ]", "", "", "[]"}
+	for i, e := range r.Data {
+		if string(e.JSON) != want[i] {
+			t.Errorf("vector %d kept %q, want %q", i, e.JSON, want[i])
+		}
+		if e.JSON == nil {
+			continue
+		}
+		var back []float64
+		if err := json.Unmarshal(e.JSON, &back); err != nil || !cmp.Equal(back, e.Vector) {
+			t.Errorf("vector %d: its JSON reads back as %v, %v; want %v", i, back, err, e.Vector)
+		}
+	}
+}
+
 // FuzzDecodeEmbeddingsFast: whatever the fast decoder takes, encoding/json
-// decodes to the same answer.
+// decodes to the same answer, and each vector's kept JSON reads back as the
+// vector.
 func FuzzDecodeEmbeddingsFast(f *testing.F) {
 	f.Add(embeddingsBody(2, 4))
 	f.Add([]byte(`{"data":[{"index":0,"embedding":[0,-0,1.5,-2e-3,1E+2,null]}],"usage":{"prompt_tokens":3}}`))
 	f.Add([]byte(`{"data":[{"embedding":"AACAPw=="}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got embeddingResponse
-		if !decodeEmbeddingsFast(data, &got) {
+		var raws [][]byte
+		if !decodeEmbeddingsFast(data, &got, &raws) {
 			return
+		}
+		for i, raw := range raws {
+			if raw == nil {
+				continue
+			}
+			var back []float64
+			if err := json.Unmarshal(raw, &back); err != nil || !cmp.Equal(back, []float64(got.Data[i].Embedding)) {
+				t.Fatalf("%q: vector %d's JSON %q reads back as %v, %v", data, i, raw, back, err)
+			}
 		}
 		var want embeddingResponse
 		if err := json.Unmarshal(data, &want); err != nil {
