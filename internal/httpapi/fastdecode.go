@@ -670,3 +670,95 @@ func optBool(s *jsonscan.Scanner) *bool {
 	v := s.Bool()
 	return &v
 }
+
+var (
+	_ fastDecoder = (*embeddingRequest)(nil)
+	_ fastDecoder = (*oaEmbeddingRequest)(nil)
+)
+
+func (r *embeddingRequest) decodeFast(data []byte, newScanner func([]byte) jsonscan.Scanner) bool {
+	var v embeddingRequest
+	s := newScanner(data)
+	object(&s, func(k []byte) uint32 {
+		switch string(k) {
+		case "provider":
+			readProvider(&s, &v.Provider)
+			return 1 << 0
+		case "prompt":
+			object(&s, func(k []byte) uint32 {
+				switch string(k) {
+				case "input":
+					v.Prompt.Input = readInput(&s)
+					return 1 << 0
+				case "parameter":
+					if !s.Null() {
+						p := new(embeddingParameter)
+						v.Prompt.Parameter = p
+						object(&s, func(k []byte) uint32 {
+							switch string(k) {
+							case "dimensions":
+								p.Dimensions = optInt(&s)
+								return 1 << 0
+							case "user":
+								p.User = s.String("")
+								return 1 << 1
+							}
+							return 0
+						})
+					}
+					return 1 << 1
+				}
+				return 0
+			})
+			return 1 << 1
+		}
+		return 0
+	})
+	if !s.End() {
+		return false
+	}
+	*r = v
+	return true
+}
+
+func (r *oaEmbeddingRequest) decodeFast(data []byte, newScanner func([]byte) jsonscan.Scanner) bool {
+	var v oaEmbeddingRequest
+	s := newScanner(data)
+	object(&s, func(k []byte) uint32 {
+		switch string(k) {
+		case "model":
+			v.Model = s.String("")
+			return 1 << 0
+		case "input":
+			v.Input = readInput(&s)
+			return 1 << 1
+		case "encoding_format":
+			v.EncodingFormat = s.StringFrom(encodingFormats)
+			return 1 << 2
+		case "dimensions":
+			v.Dimensions = optInt(&s)
+			return 1 << 3
+		case "user":
+			v.User = s.String("")
+			return 1 << 4
+		}
+		return 0
+	})
+	if !s.End() {
+		return false
+	}
+	*r = v
+	return true
+}
+
+var encodingFormats = []string{"float", "base64"}
+
+// readInput reads what input.UnmarshalJSON takes: a string, or an array of
+// strings, or null. Anything else fails the scan, for encoding/json to say
+// why.
+func readInput(s *jsonscan.Scanner) input {
+	if s.Peek() == '"' {
+		return input{s.Text()}
+	}
+	return array(s, func(v *string) { *v = s.Text() })
+}

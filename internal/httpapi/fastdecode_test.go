@@ -394,6 +394,47 @@ func TestFastDecodeAnthropic(t *testing.T) {
 	}
 }
 
+var embeddingBodies = []struct {
+	name       string
+	body       string
+	native, oa bool // which fast decoder takes it
+}{
+	{"native one", `{"provider":{"name":"azure_openai","model":{"name":"text-embedding-3-small"}},"prompt":{"input":"hello"}}`, true, false},
+	{"native many", `{"provider":{"name":"a","model":{"name":"b"}},"prompt":{"input":["a","b\n\"c\"",null,""],"parameter":{"dimensions":256,"user":"u"}}}`, true, false},
+	{"native nulls", `{"provider":null,"prompt":{"input":null,"parameter":null}}`, true, false},
+	{"native unknown key", `{"provider":{"name":"a","model":{"name":"b"}},"prompt":{"input":"x","dimensions":3}}`, false, false},
+	{"native tokens", `{"provider":{"name":"a","model":{"name":"b"}},"prompt":{"input":[1,2]}}`, false, false},
+	{"openai one", `{"model":"azure_openai/text-embedding-3-small","input":"hello"}`, false, true},
+	{"openai every field", `{"model":"m","input":["a","é \u00e9",null],"encoding_format":"base64","dimensions":512,"user":"u-1"}`, false, true},
+	{"openai nulls", `{"model":null,"input":null,"encoding_format":null,"dimensions":null,"user":null}`, false, true},
+	{"openai empty input", `{"model":"m","input":[]}`, false, true},
+	{"openai token arrays", `{"model":"m","input":[[1,2],[3]]}`, false, false},
+	{"openai input number", `{"model":"m","input":5}`, false, false},
+	{"openai key in another case", `{"Model":"m","input":"x"}`, false, false},
+	{"openai repeated key", `{"model":"m","input":"x","input":"y"}`, false, false},
+	{"openai dimensions fraction", `{"model":"m","input":"x","dimensions":1.5}`, false, false},
+	{"openai trailing garbage", `{"model":"m","input":"x"}]`, false, false},
+	{"openai long inputs", `{"model":"m","input":[` + strings.Repeat(strconv.Quote(strings.Repeat("The quick brown fox.\n", 60))+",", 20) + `"end"]}`, false, true},
+}
+
+func TestFastDecodeEmbeddings(t *testing.T) {
+	for _, tc := range embeddingBodies {
+		t.Run(tc.name, func(t *testing.T) {
+			native, p := checkFast[embeddingRequest]([]byte(tc.body))
+			if p != "" {
+				t.Errorf("embeddingRequest: %s", p)
+			}
+			oa, p := checkFast[oaEmbeddingRequest]([]byte(tc.body))
+			if p != "" {
+				t.Errorf("oaEmbeddingRequest: %s", p)
+			}
+			if native != tc.native || oa != tc.oa {
+				t.Errorf("fast paths took the body: native %v, OpenAI %v; want %v, %v", native, oa, tc.native, tc.oa)
+			}
+		})
+	}
+}
+
 func TestFastDecodeNative(t *testing.T) {
 	for _, tc := range nativeBodies {
 		t.Run(tc.name, func(t *testing.T) {
@@ -534,8 +575,9 @@ func TestReadJSONPooledBodyOwnsNothing(t *testing.T) {
 }
 
 // FuzzChatDecode checks on any input that the fast paths of the three chat
-// bodies (native, OpenAI, Anthropic) take only what encoding/json takes,
-// fill the same values, and leave readJSON's answer exactly encoding/json's.
+// bodies (native, OpenAI, Anthropic) and of the two embeddings bodies take
+// only what encoding/json takes, fill the same values, and leave readJSON's
+// answer exactly encoding/json's.
 func FuzzChatDecode(f *testing.F) {
 	for _, tc := range nativeBodies {
 		if len(tc.body) < 4096 {
@@ -552,10 +594,21 @@ func FuzzChatDecode(f *testing.F) {
 			f.Add([]byte(tc.body))
 		}
 	}
+	for _, tc := range embeddingBodies {
+		if len(tc.body) < 4096 {
+			f.Add([]byte(tc.body))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkBoth(t, data)
 		if _, p := checkFast[anRequest](data); p != "" {
 			t.Errorf("anRequest %q: %s", trim(data), p)
+		}
+		if _, p := checkFast[embeddingRequest](data); p != "" {
+			t.Errorf("embeddingRequest %q: %s", trim(data), p)
+		}
+		if _, p := checkFast[oaEmbeddingRequest](data); p != "" {
+			t.Errorf("oaEmbeddingRequest %q: %s", trim(data), p)
 		}
 	})
 }

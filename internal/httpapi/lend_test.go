@@ -158,7 +158,7 @@ func TestLentBodyGoesBackOnError(t *testing.T) {
 }
 
 // TestBodyWithoutViewsGoesBackAtOnce: a large body that encoding/json
-// decodes (an embeddings request's), whose texts are all copies, goes back
+// decodes (an image request's), whose texts are all copies, goes back
 // to bufpool before the backend is called rather than when the request
 // ends, which for a stream can be minutes later.
 func TestBodyWithoutViewsGoesBackAtOnce(t *testing.T) {
@@ -169,8 +169,8 @@ func TestBodyWithoutViewsGoesBackAtOnce(t *testing.T) {
 	s := &Server{Backend: b, Ledger: &recLedger{}, APIPath: "/llm-gate", Version: "test", MaxBodyBytes: 1 << 20}
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
-	body := `{"provider":{"name":"a","model":{"name":"b"}},"prompt":{"input":["` + strings.Repeat("copied text ", 10<<10) + `"]}}`
-	resp, out := do(t, ts, http.MethodPost, "/llm-gate/v1/embeddings", body, goodHeaders())
+	body := `{"provider":{"name":"a","model":{"name":"b"}},"prompt":{"message":"` + strings.Repeat("copied text ", 10<<10) + `"}}`
+	resp, out := do(t, ts, http.MethodPost, "/llm-gate/v1/images/generations", body, goodHeaders())
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %.300s", resp.StatusCode, out)
 	}
@@ -179,13 +179,13 @@ func TestBodyWithoutViewsGoesBackAtOnce(t *testing.T) {
 	}
 }
 
-// callHook is a fakeBackend that calls hook when Embed is called.
+// callHook is a fakeBackend that calls hook when GenerateImage is called.
 type callHook struct {
 	fakeBackend
 	hook func()
 }
 
-func (b *callHook) Embed(ctx context.Context, req *llmgate.EmbeddingRequest) (*llmgate.EmbeddingResponse, error) {
+func (b *callHook) GenerateImage(ctx context.Context, req *llmgate.ImageRequest) (*llmgate.ImageResponse, error) {
 	b.hook()
-	return b.fakeBackend.Embed(ctx, req)
+	return b.fakeBackend.GenerateImage(ctx, req)
 }
