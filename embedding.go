@@ -1,6 +1,10 @@
 package llmgate
 
 // EmbeddingRequest asks for the vectors of one or more texts.
+//
+// As a ChatRequest's, the long inputs of a request the HTTP API decoded
+// from a large body are views of the body's buffer, reused once the request
+// is answered: code that keeps one past the request must copy it first.
 type EmbeddingRequest struct {
 	Provider string
 	Model    string
