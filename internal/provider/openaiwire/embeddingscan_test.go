@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/llmgate/llmgate"
 )
 
 // embeddingsBody is an embeddings answer of n vectors of dims numbers,
@@ -154,4 +155,47 @@ func BenchmarkEmbeddingResponseDecode(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// checkEmbeddingRequest requires encodeEmbeddingRequest to write what
+// json.Marshal writes for the wire value.
+func checkEmbeddingRequest(t *testing.T, req *llmgate.EmbeddingRequest, model string) {
+	t.Helper()
+	w := embeddingRequest{Input: req.Input, Model: model, Dimensions: req.Dimensions, User: req.User, EncodingFormat: "float"}
+	if w.Input == nil {
+		w.Input = []string{}
+	}
+	want, err := json.Marshal(&w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := encodeEmbeddingRequest(req, model)
+	if err != nil || string(got) != string(want) {
+		t.Fatalf("encodeEmbeddingRequest = %s, %v\njson.Marshal          %s", got, err, want)
+	}
+}
+
+func TestEncodeEmbeddingRequestMatchesMarshal(t *testing.T) {
+	dims := 256
+	for _, req := range []*llmgate.EmbeddingRequest{
+		{},
+		{Input: []string{}},
+		{Input: []string{"hello"}},
+		{Input: []string{"a <b> & \"c\"\n\u2028", "é \xff", ""}, Dimensions: &dims, User: "u-<1>"},
+	} {
+		checkEmbeddingRequest(t, req, "text-embedding-3-small")
+		checkEmbeddingRequest(t, req, "")
+	}
+}
+
+func FuzzEncodeEmbeddingRequest(f *testing.F) {
+	f.Add("hello", "world", "m", "u", 3)
+	f.Add("<a>\u2028\xff", "", "", "", -1)
+	f.Fuzz(func(t *testing.T, a, b, model, user string, dims int) {
+		req := &llmgate.EmbeddingRequest{Input: []string{a, b}, User: user}
+		if dims >= 0 {
+			req.Dimensions = &dims
+		}
+		checkEmbeddingRequest(t, req, model)
+	})
 }
