@@ -33,3 +33,22 @@ type EmbeddingResponse struct {
 	// Cost is nil when the model has no price in the catalog.
 	Cost *Cost
 }
+
+// CopyVectorJSON copies the JSON text of each embedding of data into one
+// buffer of their own: an adapter's texts are views of an answer's buffer,
+// which the next answer reuses.
+func CopyVectorJSON(data []Embedding) {
+	n := 0
+	for i := range data {
+		n += len(data[i].JSON)
+	}
+	buf := make([]byte, 0, n)
+	for i := range data {
+		if data[i].JSON == nil {
+			continue
+		}
+		start := len(buf)
+		buf = append(buf, data[i].JSON...)
+		data[i].JSON = buf[start:len(buf):len(buf)]
+	}
+}

@@ -911,6 +911,33 @@ func (s *Scanner) Float() float64 {
 	return v
 }
 
+// Numbers reads an array of numbers, or null, as encoding/json decodes it
+// into a []float64: null is nil, and a null element 0. The slice has room
+// for size numbers to begin with. plain reports an array of numbers only,
+// whose JSON text reads back as the slice: not null, and no null element.
+// Embeddings are such arrays, thousands of numbers each.
+func (s *Scanner) Numbers(size int) (v []float64, plain bool) {
+	if s.peek() == 'n' {
+		s.literal("null")
+		return nil, false
+	}
+	if !s.Enter('[') {
+		return nil, false
+	}
+	plain = true
+	v = make([]float64, 0, size)
+	for first := true; s.Next(']', &first); {
+		if s.peek() == 'n' {
+			s.literal("null")
+			v = append(v, 0)
+			plain = false
+			continue
+		}
+		v = append(v, s.Float())
+	}
+	return v, plain
+}
+
 // exactPowers are the powers of ten a float64 holds exactly.
 var exactPowers = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}

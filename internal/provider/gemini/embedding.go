@@ -44,8 +44,12 @@ func encodeEmbeddingRequest(req *llmgate.EmbeddingRequest, model string) ([]byte
 // rounded up, per input.
 func decodeEmbeddingResponse(body []byte, inputs []string) (*llmgate.EmbeddingResponse, error) {
 	var w batchEmbedContentsResponse
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("decoding batchEmbedContents response: %w", err)
+	var raws [][]byte
+	if !decodeEmbeddingsFast(body, &w, &raws) {
+		w, raws = batchEmbedContentsResponse{}, nil
+		if err := json.Unmarshal(body, &w); err != nil {
+			return nil, fmt.Errorf("decoding batchEmbedContents response: %w", err)
+		}
 	}
 	if len(w.Embeddings) != len(inputs) {
 		return nil, fmt.Errorf("the answer has %d embeddings for %d inputs", len(w.Embeddings), len(inputs))
@@ -56,7 +60,11 @@ func decodeEmbeddingResponse(body []byte, inputs []string) (*llmgate.EmbeddingRe
 			return nil, fmt.Errorf("embedding %d is empty", i)
 		}
 		r.Data[i] = llmgate.Embedding{Index: i, Vector: e.Values}
+		if len(raws) == len(r.Data) {
+			r.Data[i].JSON = raws[i]
+		}
 	}
+	llmgate.CopyVectorJSON(r.Data)
 	r.Usage = estimateUsage(inputs)
 	return r, nil
 }

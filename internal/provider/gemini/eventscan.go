@@ -289,3 +289,99 @@ func setInt(s *jsonscan.Scanner, dst *int) bool {
 	*dst = int(n)
 	return true
 }
+
+// decodeEmbeddingsFast fills w, which must be zero, from a
+// batchEmbedContents answer, by the rules of decodeResponseFast: it reports
+// false, leaving w in any state, for a key in another case, a repeated
+// embeddings or values, a value of another type or malformed data, and the
+// caller then decodes the body with encoding/json. raws receives each
+// vector's JSON text, a view of data, in order; a vector with a null in
+// it, or of null, has none. An answer is thousands of numbers a vector,
+// which encoding/json decoded at about 100 ns a number.
+func decodeEmbeddingsFast(data []byte, w *batchEmbedContentsResponse, raws *[][]byte) bool {
+	s := jsonscan.New(data)
+	if !s.Enter('{') {
+		return false
+	}
+	seen := false
+	for first := true; ; {
+		key, ok := s.Member(&first)
+		if !ok {
+			break
+		}
+		switch {
+		case string(key) == "embeddings":
+			// encoding/json decodes a repeated array into the elements of
+			// the first.
+			if seen || !decodeEmbeddingList(&s, data, w, raws) {
+				return false
+			}
+			seen = true
+		case jsonscan.FoldsTo(key, []string{"embeddings"}):
+			return false
+		default:
+			s.Skip()
+		}
+	}
+	return s.End()
+}
+
+func decodeEmbeddingList(s *jsonscan.Scanner, data []byte, w *batchEmbedContentsResponse, raws *[][]byte) bool {
+	if s.Peek() == 'n' {
+		return s.Null()
+	}
+	if !s.Enter('[') {
+		return false
+	}
+	// encoding/json makes an empty array an empty slice, not nil.
+	w.Embeddings = make([]contentEmbedding, 0, 1)
+	for first := true; s.Next(']', &first); {
+		w.Embeddings = append(w.Embeddings, contentEmbedding{})
+		e := &w.Embeddings[len(w.Embeddings)-1]
+		var raw []byte
+		if s.Peek() == 'n' {
+			s.Null()
+			*raws = append(*raws, nil)
+			continue
+		}
+		if !s.Enter('{') {
+			return false
+		}
+		seenValues := false
+		for first := true; ; {
+			key, ok := s.Member(&first)
+			if !ok {
+				break
+			}
+			switch {
+			case string(key) == "values":
+				// A repeated array would be decoded into the first's
+				// elements.
+				if seenValues {
+					return false
+				}
+				seenValues = true
+				size := 768 // text-embedding-004's length
+				if n := len(w.Embeddings); n > 1 {
+					size = len(w.Embeddings[n-2].Values)
+				}
+				s.Peek()
+				start := s.Offset()
+				v, plain := s.Numbers(size)
+				if !s.OK() {
+					return false
+				}
+				e.Values = v
+				if plain {
+					raw = data[start:s.Offset()]
+				}
+			case jsonscan.FoldsTo(key, []string{"values"}):
+				return false
+			default:
+				s.Skip()
+			}
+		}
+		*raws = append(*raws, raw)
+	}
+	return s.OK()
+}

@@ -128,3 +128,82 @@ func FuzzDecodeResponseFast(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeEmbeddingsFast checks which batchEmbedContents answers the fast
+// decoder takes, that it decodes those as encoding/json does, and that
+// each vector's kept text reads back as the vector.
+func TestDecodeEmbeddingsFast(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		fast       bool
+		kept       []string
+	}{
+		{"answer", `{"embeddings":[{"values":[0.013168523, -0.008711934]},{"values":[1e-3,0]}]}`, true, []string{"[0.013168523, -0.008711934]", "[1e-3,0]"}},
+		{"nulls", `{"embeddings":[null,{"values":null},{"values":[null,1]},{}],"x":1}`, true, []string{"", "", "", ""}},
+		{"empty", `{"embeddings":[]}`, true, []string{}},
+		{"skipped member", `{"embeddings":[{"values":[1],"statistics":{"truncated":false}}]}`, true, []string{"[1]"}},
+		{"repeated values", `{"embeddings":[{"values":[1],"values":[2]}]}`, false, nil},
+		{"repeated embeddings", `{"embeddings":[],"embeddings":[]}`, false, nil},
+		{"key in another case", `{"Embeddings":[]}`, false, nil},
+		{"values key in another case", `{"embeddings":[{"Values":[1]}]}`, false, nil},
+		{"string number", `{"embeddings":[{"values":["1"]}]}`, false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got batchEmbedContentsResponse
+			var raws [][]byte
+			if fast := decodeEmbeddingsFast([]byte(tc.data), &got, &raws); fast != tc.fast {
+				t.Fatalf("decodeEmbeddingsFast took it: %v, want %v", fast, tc.fast)
+			}
+			if !tc.fast {
+				return
+			}
+			var want batchEmbedContentsResponse
+			if err := json.Unmarshal([]byte(tc.data), &want); err != nil {
+				t.Fatalf("encoding/json: %v", err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-json +fast)\n%s", diff)
+			}
+			if len(raws) != len(tc.kept) {
+				t.Fatalf("%d texts kept, want %d", len(raws), len(tc.kept))
+			}
+			for i, raw := range raws {
+				if string(raw) != tc.kept[i] {
+					t.Errorf("vector %d kept %q, want %q", i, raw, tc.kept[i])
+				}
+			}
+		})
+	}
+}
+
+// FuzzDecodeEmbeddingsFast: whatever the fast decoder takes, encoding/json
+// decodes to the same answer, and each kept text reads back as its vector.
+func FuzzDecodeEmbeddingsFast(f *testing.F) {
+	f.Add([]byte(`{"embeddings":[{"values":[0.013168523, -0.008711934]},null,{"values":[null]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got batchEmbedContentsResponse
+		var raws [][]byte
+		if !decodeEmbeddingsFast(data, &got, &raws) {
+			return
+		}
+		var want batchEmbedContentsResponse
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("fast path took %q, which encoding/json refuses: %v", data, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%q: (-json +fast)\n%s", data, diff)
+		}
+		if len(raws) != len(got.Embeddings) {
+			t.Fatalf("%q: %d texts for %d vectors", data, len(raws), len(got.Embeddings))
+		}
+		for i, raw := range raws {
+			if raw == nil {
+				continue
+			}
+			var back []float64
+			if err := json.Unmarshal(raw, &back); err != nil || !cmp.Equal(back, got.Embeddings[i].Values) {
+				t.Fatalf("%q: vector %d's text %q reads back as %v, %v", data, i, raw, back, err)
+			}
+		}
+	})
+}

@@ -153,8 +153,9 @@ func TestDecodeEmbeddingResponse(t *testing.T) {
 	}
 	want := &llmgate.EmbeddingResponse{
 		Data: []llmgate.Embedding{
-			{Index: 0, Vector: []float64{0.013168523, -0.008711934, -0.046782676}},
-			{Index: 1, Vector: []float64{-0.0215, 0.0044, 0.0312}},
+			// Arrays of numbers keep their JSON text.
+			{Index: 0, Vector: []float64{0.013168523, -0.008711934, -0.046782676}, JSON: []byte("[0.013168523, -0.008711934, -0.046782676]")},
+			{Index: 1, Vector: []float64{-0.0215, 0.0044, 0.0312}, JSON: []byte("[-0.0215, 0.0044, 0.0312]")},
 		},
 		// ceil(10/4) + ceil(6/4)
 		Usage: llmgate.Usage{PromptTokens: 5, TotalTokens: 5, Estimated: true},

@@ -98,28 +98,6 @@ func encodeEmbeddingRequest(req *llmgate.EmbeddingRequest, model string) ([]byte
 	return append(b, `,"encoding_format":"float"}`...), nil
 }
 
-// keepVectorJSON gives each embedding the JSON text of its vector, raws[i]
-// for data[i], copied into one buffer: body is a pooled buffer that the
-// next answer reuses.
-func keepVectorJSON(data []llmgate.Embedding, raws [][]byte) {
-	if len(raws) != len(data) {
-		return
-	}
-	n := 0
-	for _, r := range raws {
-		n += len(r)
-	}
-	buf := make([]byte, 0, n)
-	for i, r := range raws {
-		if r == nil {
-			continue
-		}
-		start := len(buf)
-		buf = append(buf, r...)
-		data[i].JSON = buf[start:len(buf):len(buf)]
-	}
-}
-
 // decodeEmbeddingResponse translates an embeddings body, ordering the
 // vectors by their index. Served is left for the caller to fill.
 func decodeEmbeddingResponse(body []byte) (*llmgate.EmbeddingResponse, error) {
@@ -140,8 +118,11 @@ func decodeEmbeddingResponse(body []byte) (*llmgate.EmbeddingResponse, error) {
 	}
 	for i, d := range w.Data {
 		r.Data[i] = llmgate.Embedding{Index: d.Index, Vector: d.Embedding}
+		if len(raws) == len(r.Data) {
+			r.Data[i].JSON = raws[i]
+		}
 	}
-	keepVectorJSON(r.Data, raws)
+	llmgate.CopyVectorJSON(r.Data)
 	// The API returns input order; sort only if it did not, without
 	// allocating in the common case.
 	for i := 1; i < len(r.Data); i++ {

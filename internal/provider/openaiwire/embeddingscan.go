@@ -75,6 +75,9 @@ func decodeEmbeddingData(s *jsonscan.Scanner, data []byte, w *embeddingResponse,
 		var raw []byte
 		if s.Peek() == 'n' {
 			s.Null()
+			if raws != nil {
+				*raws = append(*raws, nil)
+			}
 			continue
 		}
 		if !s.Enter('{') {
@@ -102,10 +105,11 @@ func decodeEmbeddingData(s *jsonscan.Scanner, data []byte, w *embeddingResponse,
 				seenVector = true
 				s.Peek()
 				start := s.Offset()
-				numbers, ok := decodeVector(s, &d.Embedding, hint)
-				if !ok {
+				v, numbers := s.Numbers(hint)
+				if !s.OK() {
 					return false
 				}
+				d.Embedding = v
 				if numbers {
 					raw = data[start:s.Offset()]
 				}
@@ -121,36 +125,6 @@ func decodeEmbeddingData(s *jsonscan.Scanner, data []byte, w *embeddingResponse,
 		}
 	}
 	return s.OK()
-}
-
-// decodeVector reads an array of numbers as vector.UnmarshalJSON does,
-// with room for size of them, the length of the vector before. numbers
-// reports an array of numbers only, whose JSON text reads as the vector:
-// not null, and no null element, which the vector holds as 0.
-func decodeVector(s *jsonscan.Scanner, v *vector, size int) (numbers, ok bool) {
-	if s.Peek() == 'n' {
-		// UnmarshalJSON is handed the null, and decodes it into a nil
-		// []float64.
-		s.Null()
-		*v = nil
-		return false, true
-	}
-	if !s.Enter('[') {
-		return false, false
-	}
-	numbers = true
-	out := make([]float64, 0, size)
-	for first := true; s.Next(']', &first); {
-		if s.Peek() == 'n' {
-			s.Null()
-			out = append(out, 0)
-			numbers = false
-			continue
-		}
-		out = append(out, s.Float())
-	}
-	*v = out
-	return numbers, s.OK()
 }
 
 func decodeEmbeddingUsage(s *jsonscan.Scanner, w *embeddingResponse) bool {
