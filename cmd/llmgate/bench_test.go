@@ -423,3 +423,15 @@ func BenchmarkAnthropicMessages(b *testing.B) {
 		runRequests(b, h, "/llm-gate/anthropic/v1/messages", anthropicBody(false, 100<<10, markdownText), `"type":"message"`)
 	})
 }
+
+// BenchmarkAnthropicMessagesStream is one streamed POST on the
+// Anthropic-compatible surface, every chunk of the canned stream forwarded
+// as its events.
+func BenchmarkAnthropicMessagesStream(b *testing.B) {
+	h := benchHandler(b)
+	for _, s := range benchSizes {
+		b.Run(s.name, func(b *testing.B) {
+			runRequests(b, h, "/llm-gate/anthropic/v1/messages", anthropicBody(true, s.size, plainText), "event: message_stop")
+		})
+	}
+}

@@ -417,14 +417,19 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *ll
 			return nil
 		}
 		kind = ""
-		return sse.event("content_block_stop", map[string]any{"type": "content_block_stop", "index": block})
+		return sse.anBlockEvent(block, false)
 	}
+	// openBlock opens a block of kind k, a tool_use block described by cb
+	// or, for a nil cb, a text block.
 	openBlock := func(k string, cb any) error {
 		if err := closeBlock(); err != nil {
 			return err
 		}
 		block++
 		kind = k
+		if cb == nil {
+			return sse.anBlockEvent(block, true)
+		}
 		return sse.event("content_block_start", map[string]any{"type": "content_block_start", "index": block, "content_block": cb})
 	}
 	for {
@@ -463,7 +468,7 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *ll
 			}
 			if d.Content != "" {
 				if kind != "text" {
-					if err := openBlock("text", map[string]any{"type": "text", "text": ""}); err != nil {
+					if err := openBlock("text", nil); err != nil {
 						return
 					}
 				}
@@ -481,7 +486,7 @@ func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *ll
 					tools[tc.Index] = bi
 				}
 				if tc.Arguments != "" {
-					if err := sse.event("content_block_delta", map[string]any{"type": "content_block_delta", "index": bi, "delta": map[string]string{"type": "input_json_delta", "partial_json": tc.Arguments}}); err != nil {
+					if err := sse.anToolDelta(bi, tc.Arguments); err != nil {
 						return
 					}
 				}

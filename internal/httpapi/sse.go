@@ -189,3 +189,39 @@ func (e *eventWriter) oaChunk(r *oaChatResponse) error {
 	e.scratch = b
 	return e.send(b)
 }
+
+// anToolDelta writes the Anthropic surface's content_block_delta event for
+// a piece of a tool call's input, by hand: byte for byte what event writes
+// for the map the handler used (encoding/json sorts a map's keys), one
+// event per chunk of a tool call's arguments.
+func (e *eventWriter) anToolDelta(index int, partial string) error {
+	e.start()
+	b := append(e.scratch[:0], "event: content_block_delta\ndata: {\"delta\":{\"partial_json\":"...)
+	b = jsonappend.String(b, partial)
+	b = append(b, `,"type":"input_json_delta"},"index":`...)
+	b = strconv.AppendInt(b, int64(index), 10)
+	b = append(b, `,"type":"content_block_delta"}`+"\n\n"...)
+	e.scratch = b
+	return e.send(b)
+}
+
+// anBlockEvent writes the Anthropic surface's content_block_start event of
+// a text block (text true), or its content_block_stop event (text false),
+// by hand: byte for byte what event writes for the maps the handler used.
+func (e *eventWriter) anBlockEvent(index int, start bool) error {
+	e.start()
+	b := e.scratch[:0]
+	if start {
+		b = append(b, "event: content_block_start\ndata: {\"content_block\":{\"text\":\"\",\"type\":\"text\"},\"index\":"...)
+	} else {
+		b = append(b, "event: content_block_stop\ndata: {\"index\":"...)
+	}
+	b = strconv.AppendInt(b, int64(index), 10)
+	if start {
+		b = append(b, `,"type":"content_block_start"}`+"\n\n"...)
+	} else {
+		b = append(b, `,"type":"content_block_stop"}`+"\n\n"...)
+	}
+	e.scratch = b
+	return e.send(b)
+}

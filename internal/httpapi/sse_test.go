@@ -200,3 +200,44 @@ func FuzzDoneEvent(f *testing.F) {
 		}
 	})
 }
+
+// TestAnBlockEventsMatchEncodingJSON checks the hand-written
+// content_block_start (text), content_block_stop and input_json_delta
+// events against what encoding/json writes for the maps they replace.
+func TestAnBlockEventsMatchEncodingJSON(t *testing.T) {
+	for _, index := range []int{0, 1, 42, -1} {
+		checkEvent(t, func(w *eventWriter) error { return w.anBlockEvent(index, true) },
+			"content_block_start", map[string]any{"type": "content_block_start", "index": index, "content_block": map[string]any{"type": "text", "text": ""}})
+		checkEvent(t, func(w *eventWriter) error { return w.anBlockEvent(index, false) },
+			"content_block_stop", map[string]any{"type": "content_block_stop", "index": index})
+		for _, partial := range []string{"", `{"city":`, " \"Paris\"}", "<a>&\u2028\xff"} {
+			checkAnToolDelta(t, index, partial)
+		}
+	}
+}
+
+func FuzzAnToolDelta(f *testing.F) {
+	f.Add(0, `{"city":"Paris"}`)
+	f.Add(-7, "\xff<\u2028\"")
+	f.Fuzz(checkAnToolDelta)
+}
+
+func checkAnToolDelta(t *testing.T, index int, partial string) {
+	checkEvent(t, func(w *eventWriter) error { return w.anToolDelta(index, partial) },
+		"content_block_delta", map[string]any{"type": "content_block_delta", "index": index, "delta": map[string]string{"type": "input_json_delta", "partial_json": partial}})
+}
+
+// checkEvent requires hand to write what event(name, v) writes.
+func checkEvent(t *testing.T, hand func(*eventWriter) error, name string, v any) {
+	t.Helper()
+	h, j := httptest.NewRecorder(), httptest.NewRecorder()
+	if err := hand(newEventWriter(h)); err != nil {
+		t.Fatal(err)
+	}
+	if err := newEventWriter(j).event(name, v); err != nil {
+		t.Fatal(err)
+	}
+	if h.Body.String() != j.Body.String() {
+		t.Fatalf("%s:\nhand %q\njson %q", name, h.Body.String(), j.Body.String())
+	}
+}
