@@ -1006,6 +1006,51 @@ func exactFloat(num []byte) (float64, bool) {
 	return f, true
 }
 
+// SetString reads a string into *dst, as reuse when its text equals reuse.
+// A null leaves *dst as it is, as encoding/json leaves a field it meets
+// null for, which matters when a key repeats; String reads a null as "".
+func (s *Scanner) SetString(dst *string, reuse string) {
+	if s.peek() == 'n' {
+		s.literal("null")
+		return
+	}
+	*dst = s.String(reuse)
+}
+
+// SetKnown is SetString with the element of known the text equals, if
+// any, rather than one reuse.
+func (s *Scanner) SetKnown(dst *string, known []string) {
+	if s.peek() == 'n' {
+		s.literal("null")
+		return
+	}
+	*dst = s.StringFrom(known)
+}
+
+// SetInt reads an integer into *dst; a null leaves *dst as it is. An
+// integer out of int's range fails the scan, as encoding/json refuses it.
+func (s *Scanner) SetInt(dst *int) {
+	if s.peek() == 'n' {
+		s.literal("null")
+		return
+	}
+	n := s.Int()
+	if int64(int(n)) != n {
+		s.fail()
+		return
+	}
+	*dst = int(n)
+}
+
+// SetInt64 is SetInt for an int64.
+func (s *Scanner) SetInt64(dst *int64) {
+	if s.peek() == 'n' {
+		s.literal("null")
+		return
+	}
+	*dst = s.Int()
+}
+
 // Bool reads true or false, or null as false.
 func (s *Scanner) Bool() bool {
 	switch s.peek() {

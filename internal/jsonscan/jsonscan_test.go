@@ -900,3 +900,36 @@ func FuzzExactFloat(f *testing.F) {
 		checkExactFloat(t, num)
 	})
 }
+
+// TestSetters: SetString, SetKnown, SetInt and SetInt64 read a value into
+// their field, and leave it as it is for a null, as encoding/json does.
+func TestSetters(t *testing.T) {
+	str, known, n, n64 := "kept", "kept", 7, int64(7)
+	s := New([]byte(`[null,null,null,null,"a","user",-3,1700000000000]`))
+	s.Enter('[')
+	first := true
+	for _, set := range []func(){
+		func() { s.SetString(&str, "") }, func() { s.SetKnown(&known, nil) },
+		func() { s.SetInt(&n) }, func() { s.SetInt64(&n64) },
+	} {
+		s.Next(']', &first)
+		set()
+	}
+	if str != "kept" || known != "kept" || n != 7 || n64 != 7 {
+		t.Errorf("a null changed a field: %q %q %d %d", str, known, n, n64)
+	}
+	roles := []string{"user"}
+	for _, set := range []func(){
+		func() { s.SetString(&str, "") }, func() { s.SetKnown(&known, roles) },
+		func() { s.SetInt(&n) }, func() { s.SetInt64(&n64) },
+	} {
+		s.Next(']', &first)
+		set()
+	}
+	if s.Next(']', &first) || !s.End() {
+		t.Fatal("the array did not scan")
+	}
+	if str != "a" || known != "user" || unsafe.StringData(known) != unsafe.StringData(roles[0]) || n != -3 || n64 != 1700000000000 {
+		t.Errorf("read %q %q %d %d", str, known, n, n64)
+	}
+}

@@ -37,17 +37,9 @@ func decodeEventFast(data []byte, w *streamEvent) bool {
 		}
 		switch string(key) {
 		case "type":
-			setString(&s, &w.Type, eventTypes)
+			s.SetKnown(&w.Type, eventTypes)
 		case "index":
-			if s.Peek() == 'n' {
-				s.Null() // null leaves the field as it is, as encoding/json does
-				break
-			}
-			n := s.Int()
-			if int64(int(n)) != n {
-				return false
-			}
-			w.Index = int(n)
+			s.SetInt(&w.Index)
 		case "delta":
 			// encoding/json merges a repeated object into the first.
 			if seenDelta || !decodeDeltaFast(&s, &w.Delta) {
@@ -80,13 +72,13 @@ func decodeDeltaFast(s *jsonscan.Scanner, d *streamDelta) bool {
 		}
 		switch string(key) {
 		case "type":
-			setString(s, &d.Type, deltaTypes)
+			s.SetKnown(&d.Type, deltaTypes)
 		case "text":
-			setString(s, &d.Text, nil)
+			s.SetKnown(&d.Text, nil)
 		case "partial_json":
-			setString(s, &d.PartialJSON, nil)
+			s.SetKnown(&d.PartialJSON, nil)
 		case "stop_reason":
-			setString(s, &d.StopReason, nil)
+			s.SetKnown(&d.StopReason, nil)
 		default:
 			if deltaKeys.Folds(key) {
 				return false
@@ -103,16 +95,6 @@ var (
 	eventTypes = []string{"content_block_delta"}
 	deltaTypes = []string{"text_delta", "input_json_delta"}
 )
-
-// setString reads a string into *dst, as the element of known its text
-// equals, if any; a null leaves *dst as it is, as encoding/json does.
-func setString(s *jsonscan.Scanner, dst *string, known []string) {
-	if s.Peek() == 'n' {
-		s.Null()
-		return
-	}
-	*dst = s.StringFrom(known)
-}
 
 // The members of a Message and of what it holds that encoding/json would
 // fill.
@@ -149,13 +131,13 @@ func decodeMessageFast(data []byte, w *messageResponse) bool {
 		}
 		switch string(key) {
 		case "id":
-			setString(&s, &w.ID, nil)
+			s.SetKnown(&w.ID, nil)
 		case "model":
-			setString(&s, &w.Model, nil)
+			s.SetKnown(&w.Model, nil)
 		case "role":
-			setString(&s, &w.Role, assistant)
+			s.SetKnown(&w.Role, assistant)
 		case "stop_reason":
-			setString(&s, &w.StopReason, stopReasons)
+			s.SetKnown(&w.StopReason, stopReasons)
 		case "content":
 			// encoding/json decodes a repeated array into the elements of
 			// the first.
@@ -204,13 +186,13 @@ func decodeBlocksFast(s *jsonscan.Scanner, w *messageResponse) bool {
 			}
 			switch string(key) {
 			case "type":
-				setString(s, &b.Type, blockTypes)
+				s.SetKnown(&b.Type, blockTypes)
 			case "text":
-				setString(s, &b.Text, nil)
+				s.SetKnown(&b.Text, nil)
 			case "id":
-				setString(s, &b.ID, nil)
+				s.SetKnown(&b.ID, nil)
 			case "name":
-				setString(s, &b.Name, nil)
+				s.SetKnown(&b.Name, nil)
 			case "input":
 				// A json.RawMessage keeps a null as the text null.
 				raw := s.Raw()
@@ -278,15 +260,7 @@ func decodeUsageFast(s *jsonscan.Scanner, u *usage) bool {
 				}
 				switch {
 				case string(key) == "thinking_tokens":
-					if s.Peek() == 'n' {
-						s.Null()
-						break
-					}
-					v := s.Int()
-					if int64(int(v)) != v {
-						return false
-					}
-					u.OutputTokensDetails.ThinkingTokens = int(v)
+					s.SetInt(&u.OutputTokensDetails.ThinkingTokens)
 				case jsonscan.FoldsTo(key, []string{"thinking_tokens"}):
 					return false
 				default:
@@ -306,11 +280,8 @@ func decodeUsageFast(s *jsonscan.Scanner, u *usage) bool {
 			*n = nil
 			continue
 		}
-		v := s.Int()
-		if int64(int(v)) != v {
-			return false
-		}
-		count := int(v)
+		count := 0
+		s.SetInt(&count)
 		*n = &count
 	}
 	return s.OK()

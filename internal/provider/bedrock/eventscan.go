@@ -37,15 +37,7 @@ func decodeDeltaFast(payload []byte, ev *contentBlockDeltaEvent, text *string, t
 		}
 		switch string(key) {
 		case "contentBlockIndex":
-			if s.Peek() == 'n' {
-				s.Null() // null leaves the field as it is, as encoding/json does
-				break
-			}
-			n := s.Int()
-			if int64(int(n)) != n {
-				return false
-			}
-			ev.ContentBlockIndex = int(n)
+			s.SetInt(&ev.ContentBlockIndex)
 		case "delta":
 			// encoding/json merges a repeated object into the first.
 			if seenDelta {

@@ -61,9 +61,9 @@ func decodeResponseFast(data []byte, w *generateContentResponse, prevID, prevMod
 			}
 			seenUsage = true
 		case "modelVersion":
-			setString(&s, &w.ModelVersion, prevModel)
+			s.SetString(&w.ModelVersion, prevModel)
 		case "responseId":
-			setString(&s, &w.ResponseID, prevID)
+			s.SetString(&w.ResponseID, prevID)
 		case "promptFeedback", "error":
 			if !s.Null() {
 				return false
@@ -113,13 +113,11 @@ func decodeCandidatesFast(s *jsonscan.Scanner, w *generateContentResponse) bool 
 				}
 				seenContent = true
 			case "finishReason":
-				setKnown(s, &c.FinishReason, finishReasons)
+				s.SetKnown(&c.FinishReason, finishReasons)
 			case "finishMessage":
-				setKnown(s, &c.FinishMessage, nil)
+				s.SetKnown(&c.FinishMessage, nil)
 			case "index":
-				if !setInt(s, &c.Index) {
-					return false
-				}
+				s.SetInt(&c.Index)
 			case "logprobsResult":
 				return false
 			default:
@@ -150,7 +148,7 @@ func decodeContentFast(s *jsonscan.Scanner, dst **content) bool {
 		}
 		switch string(key) {
 		case "role":
-			setKnown(s, &ct.Role, roles)
+			s.SetKnown(&ct.Role, roles)
 		case "parts":
 			if seenParts || !decodePartsFast(s, ct) {
 				return false
@@ -192,7 +190,7 @@ func decodePartsFast(s *jsonscan.Scanner, ct *content) bool {
 			}
 			switch string(key) {
 			case "text":
-				setKnown(s, &p.Text, nil)
+				s.SetKnown(&p.Text, nil)
 			case "thought":
 				if s.Peek() == 'n' {
 					s.Null()
@@ -200,7 +198,7 @@ func decodePartsFast(s *jsonscan.Scanner, ct *content) bool {
 				}
 				p.Thought = s.Bool()
 			case "thoughtSignature":
-				setKnown(s, &p.ThoughtSignature, nil)
+				s.SetKnown(&p.ThoughtSignature, nil)
 			case "inlineData", "fileData", "functionCall", "functionResponse":
 				return false
 			default:
@@ -247,47 +245,9 @@ func decodeUsageFast(s *jsonscan.Scanner, dst **usageMetadata) bool {
 			s.Skip()
 			continue
 		}
-		if !setInt(s, n) {
-			return false
-		}
+		s.SetInt(n)
 	}
 	return s.OK()
-}
-
-// setString reads a string into *dst, as reuse when its text equals reuse;
-// a null leaves *dst as it is, as encoding/json does.
-func setString(s *jsonscan.Scanner, dst *string, reuse string) {
-	if s.Peek() == 'n' {
-		s.Null()
-		return
-	}
-	*dst = s.String(reuse)
-}
-
-// setKnown reads a string into *dst, as the element of known its text
-// equals, if any; a null leaves *dst as it is.
-func setKnown(s *jsonscan.Scanner, dst *string, known []string) {
-	if s.Peek() == 'n' {
-		s.Null()
-		return
-	}
-	*dst = s.StringFrom(known)
-}
-
-// setInt reads an integer into *dst; a null leaves *dst as it is. It
-// reports false for an integer out of int's range, which encoding/json
-// refuses.
-func setInt(s *jsonscan.Scanner, dst *int) bool {
-	if s.Peek() == 'n' {
-		s.Null()
-		return true
-	}
-	n := s.Int()
-	if int64(int(n)) != n {
-		return false
-	}
-	*dst = int(n)
-	return true
 }
 
 // decodeEmbeddingsFast fills w, which must be zero, from a

@@ -30,11 +30,11 @@ func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
 		}
 		switch string(key) {
 		case "id":
-			setString(&s, &w.ID, prevID)
+			s.SetString(&w.ID, prevID)
 		case "created":
-			setInt(&s, &w.Created)
+			s.SetInt64(&w.Created)
 		case "model":
-			setString(&s, &w.Model, prevModel)
+			s.SetString(&w.Model, prevModel)
 		case "choices":
 			// encoding/json decodes a repeated array into the elements of
 			// the first: leave that to it.
@@ -74,28 +74,6 @@ func decodeChunkFast(data []byte, w *chatChunk, prevID, prevModel string) bool {
 	return s.End()
 }
 
-// setString reads a string into *dst, as reuse when its text equals reuse;
-// a null leaves *dst as it is, as encoding/json leaves a field it meets
-// null for, which matters when a key repeats.
-func setString(s *jsonscan.Scanner, dst *string, reuse string) {
-	// String reads a null too, as "": Peek tells a null apart without
-	// reading the next value twice.
-	if s.Peek() == 'n' {
-		s.Null()
-		return
-	}
-	*dst = s.String(reuse)
-}
-
-// setInt reads an integer into *dst; a null leaves *dst as it is.
-func setInt[T int | int64](s *jsonscan.Scanner, dst *T) {
-	if s.Peek() == 'n' {
-		s.Null()
-		return
-	}
-	*dst = T(s.Int())
-}
-
 var (
 	chunkKeys  = jsonscan.NewKeySet("id", "created", "model", "choices", "usage", "error")
 	choiceKeys = jsonscan.NewKeySet("index", "delta", "finish_reason", "logprobs")
@@ -130,9 +108,9 @@ func decodeChoicesFast(s *jsonscan.Scanner, w *chatChunk) bool {
 			}
 			switch string(key) {
 			case "index":
-				setInt(s, &c.Index)
+				s.SetInt(&c.Index)
 			case "finish_reason":
-				setString(s, &c.FinishReason, "stop")
+				s.SetString(&c.FinishReason, "stop")
 			case "logprobs":
 				if !s.Null() {
 					return false
@@ -167,9 +145,9 @@ func decodeDeltaFast(s *jsonscan.Scanner, d *chunkDelta) bool {
 		}
 		switch string(key) {
 		case "role":
-			setString(s, &d.Role, string(llmgate.RoleAssistant))
+			s.SetString(&d.Role, string(llmgate.RoleAssistant))
 		case "content":
-			setString(s, &d.Content, "")
+			s.SetString(&d.Content, "")
 		case "tool_calls":
 			if !s.Null() {
 				return false

@@ -43,7 +43,7 @@ func decodeEmbeddingsFast(data []byte, w *embeddingResponse, raws *[][]byte) boo
 			}
 			seenData = true
 		case "model":
-			setString(&s, &w.Model, "")
+			s.SetString(&w.Model, "")
 		case "usage":
 			// A repeated object is merged into the first.
 			if seenUsage || !decodeEmbeddingUsage(&s, w) {
@@ -91,7 +91,7 @@ func decodeEmbeddingData(s *jsonscan.Scanner, data []byte, w *embeddingResponse,
 			}
 			switch string(key) {
 			case "index":
-				setInt(s, &d.Index)
+				s.SetInt(&d.Index)
 			case "embedding":
 				// vector.UnmarshalJSON replaces the vector, so a repeated
 				// one would win; that and base64 are left to encoding/json.
@@ -141,9 +141,9 @@ func decodeEmbeddingUsage(s *jsonscan.Scanner, w *embeddingResponse) bool {
 		}
 		switch string(key) {
 		case "prompt_tokens":
-			setInt(s, &w.Usage.PromptTokens)
+			s.SetInt(&w.Usage.PromptTokens)
 		case "total_tokens":
-			setInt(s, &w.Usage.TotalTokens)
+			s.SetInt(&w.Usage.TotalTokens)
 		default:
 			if embeddingUseKeys.Folds(key) {
 				return false
