@@ -198,36 +198,19 @@ func (b *bench) start(ctx context.Context, tmp string, rep *report) error {
 			t.desc = "the mock upstream itself, Azure OpenAI wire format"
 			t.proc = up
 		case targetFloor:
-			t.desc = "bare net/http/httputil.ReverseProxy (FlushInterval -1, 64 idle upstream connections, full-duplex request bodies: golang/go#40747), Azure OpenAI wire format"
-			p, err := startChild(ctx, "floor", "floor", "-upstream", upURL)
+			t.desc = "bare net/http/httputil.ReverseProxy (FlushInterval -1, 64 idle upstream connections, full-duplex request bodies: golang/go#40747), a program of its own (cmd/llmgate-bench/floor), Azure OpenAI wire format"
+			p, err := b.startBinary(ctx, tmp, name, s.FloorBin, "./cmd/llmgate-bench/floor", upURL, startFloor)
 			if err != nil {
 				return err
 			}
-			b.procs = append(b.procs, p)
 			t.proc = p
 		case targetLLMGate:
 			t.desc = "the llm-gate binary: embedded catalog with prices (cost on), SQLite ledger, LOG_LEVEL=INFO to stdout (read and discarded by the benchmark), one Azure region (AZURE_OPENAI_BENCH_*) at the upstream; native POST /llm-gate/v1/chat"
 			t.native = true
-			bin := s.LLMGateBin
-			if bin == "" {
-				src, err := moduleDir(ctx, s.Src)
-				if err != nil {
-					return err
-				}
-				b.logf("building llm-gate from %s …", src)
-				if bin, err = buildLLMGate(ctx, src, tmp); err != nil {
-					return err
-				}
-			}
-			dir := filepath.Join(tmp, "llmgate")
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return fmt.Errorf("creating llm-gate's directory: %w", err)
-			}
-			p, err := startLLMGate(ctx, bin, dir, upURL)
+			p, err := b.startBinary(ctx, tmp, name, s.LLMGateBin, "./cmd/llmgate", upURL, startLLMGate)
 			if err != nil {
 				return err
 			}
-			b.procs = append(b.procs, p)
 			t.proc = p
 		}
 		t.base = "http://" + t.proc.addr
@@ -237,6 +220,33 @@ func (b *bench) start(ctx context.Context, tmp string, rep *report) error {
 		b.logf("%-8s  pid %d on %s", name, t.proc.pid(), t.proc.addr)
 	}
 	return nil
+}
+
+// startBinary starts a target that is a program of its own, the floor or
+// llm-gate: bin when given, else pkg built from the module's source, run by
+// start in a directory of its own under tmp.
+func (b *bench) startBinary(ctx context.Context, tmp, name, bin, pkg, upURL string,
+	start func(ctx context.Context, bin, dir, upURL string) (*process, error)) (*process, error) {
+	dir := filepath.Join(tmp, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s's directory: %w", name, err)
+	}
+	if bin == "" {
+		src, err := moduleDir(ctx, b.settings.Src)
+		if err != nil {
+			return nil, err
+		}
+		b.logf("building %s from %s …", pkg, src)
+		if bin, err = buildBinary(ctx, src, dir, pkg, name+"-bin"); err != nil {
+			return nil, err
+		}
+	}
+	p, err := start(ctx, bin, dir, upURL)
+	if err != nil {
+		return nil, err
+	}
+	b.procs = append(b.procs, p)
+	return p, nil
 }
 
 func slicesMax(v []int) int {
@@ -282,7 +292,7 @@ func moduleDir(ctx context.Context, dir string) (string, error) {
 		}
 		gomod := strings.TrimSpace(string(out))
 		if gomod == "" || gomod == os.DevNull {
-			return "", fmt.Errorf("%w: not inside a Go module; run from the llm-gate module or pass -src or -llmgate", errUsage)
+			return "", fmt.Errorf("%w: not inside a Go module; run from the llm-gate module, or pass -src, or -llmgate and -floor", errUsage)
 		}
 		dir = filepath.Dir(gomod)
 	}
@@ -566,7 +576,7 @@ func probeMetrics(ctx context.Context, base string) string {
 // notes explains how the run measured, for the report.
 func notes(rep *report, b *bench) []string {
 	n := []string{
-		"Each target is its own process: the mock upstream and the floor are the benchmark binary re-executed with a hidden argument, llm-gate is its real binary built with `go build ./cmd/llmgate`. The load generator is the benchmark process; on a 2-core machine it competes with the target for CPU, the same way for every target.",
+		"Each target is its own process: the mock upstream is the benchmark binary re-executed with a hidden argument; the floor and llm-gate are programs of their own, built with `go build ./cmd/llmgate-bench/floor` and `go build ./cmd/llmgate` and run alike (own directory, clean environment). The floor is not the benchmark re-executed: code that runs at the load generator's addresses finds the CPU's branch predictors trained for it by the client and the upstream, which was worth about 30 µs of TTFT at c=1 to the floor. The load generator is the benchmark process; on a 2-core machine it competes with the target for CPU, the same way for every target.",
 		"CPU per request is the change of utime+stime in /proc/<pid>/stat of the target's process across the cell's rounds (10 ms ticks), divided by the answered requests. For direct, the target process is the upstream.",
 		"Peak RSS is VmHWM from /proc/<pid>/status after each round; before each round the high-water mark is reset to the current RSS by writing 5 to /proc/<pid>/clear_refs, so it is the peak of that cell (scope \"cell\"). Where the kernel refuses the reset, it is the peak since the process started (scope \"process\").",
 		"Memory per held-open stream: the upstream is switched to hold each stream after its first content chunk; N streams are opened to the target (at most 64 connecting at once) and the target's VmRSS after all have received their first content chunk, minus VmRSS before, is divided by N. It runs before the load cells, on processes that have only answered a few check requests, so that heap freed by earlier load does not absorb the streams.",

@@ -11,11 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/llmgate/llmgate/cmd/llmgate-bench/internal/child"
 )
 
 // startTimeout bounds how long a process may take to start listening.
@@ -55,7 +58,7 @@ type addrFunc func(line []byte) string
 
 // childAddr reads the announcement of a child of the benchmark.
 func childAddr(line []byte) string {
-	s, ok := strings.CutPrefix(strings.TrimSpace(string(line)), listeningPrefix)
+	s, ok := strings.CutPrefix(strings.TrimSpace(string(line)), child.ListeningPrefix)
 	if !ok {
 		return ""
 	}
@@ -201,18 +204,35 @@ func startChild(ctx context.Context, name, kind string, args ...string) (*proces
 	return startProcess(ctx, name, cmd, childAddr)
 }
 
-// buildLLMGate builds cmd/llmgate of the module in srcDir into dir and
-// returns the binary's path.
-func buildLLMGate(ctx context.Context, srcDir, dir string) (string, error) {
-	bin := filepath.Join(dir, "llmgate-bin")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/llmgate")
+// buildBinary builds the command pkg (./cmd/llmgate, say) of the module in
+// srcDir into dir/name and returns the binary's path.
+func buildBinary(ctx context.Context, srcDir, dir, pkg, name string) (string, error) {
+	bin := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 	cmd.Dir = srcDir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/llmgate: %w: %s", err, strings.TrimSpace(out.String()))
+		return "", fmt.Errorf("go build %s: %w: %s", pkg, err, strings.TrimSpace(out.String()))
 	}
 	return bin, nil
+}
+
+// passedEnv are the variables of the benchmark's environment that reach
+// the floor and llm-gate: the ones that shape any Go program alike.
+var passedEnv = []string{"PATH", "TMPDIR", "TZ", "GOMAXPROCS", "GOGC", "GOMEMLIMIT"}
+
+// baseEnv returns the environment the floor and llm-gate share: HOME is
+// their own directory, and of the benchmark's environment only passedEnv
+// and extra are kept.
+func baseEnv(dir string, extra ...string) []string {
+	env := []string{"HOME=" + dir}
+	for _, k := range slices.Concat(passedEnv, extra) {
+		if v, ok := os.LookupEnv(k); ok && v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }
 
 // llmgateEnv returns the whole environment llm-gate runs with: a clean one,
@@ -222,21 +242,14 @@ func buildLLMGate(ctx context.Context, srcDir, dir string) (string, error) {
 // computed), an SQLite ledger, logs at INFO on stdout, and one Azure region
 // that is the mock upstream.
 func llmgateEnv(dir, upstreamURL string) []string {
-	env := []string{
-		"HOME=" + dir,
+	return append(baseEnv(dir, "LLMGATE_PPROF_ADDR"),
 		"HEIMDALL_SERVER_HOST=127.0.0.1",
 		"HEIMDALL_SERVER_PORT=0",
 		"LOG_LEVEL=INFO",
-		"LLMGATE_DATABASE_URL=sqlite:" + filepath.Join(dir, "ledger.db"),
-		"AZURE_OPENAI_BENCH_ENDPOINT=" + upstreamURL,
-		"AZURE_OPENAI_BENCH_API_KEY=" + benchAPIKey,
-	}
-	for _, k := range []string{"PATH", "TMPDIR", "TZ", "GOMAXPROCS", "GOGC", "GOMEMLIMIT", "LLMGATE_PPROF_ADDR"} {
-		if v, ok := os.LookupEnv(k); ok && v != "" {
-			env = append(env, k+"="+v)
-		}
-	}
-	return env
+		"LLMGATE_DATABASE_URL=sqlite:"+filepath.Join(dir, "ledger.db"),
+		"AZURE_OPENAI_BENCH_ENDPOINT="+upstreamURL,
+		"AZURE_OPENAI_BENCH_API_KEY="+benchAPIKey,
+	)
 }
 
 // startLLMGate runs the llm-gate binary in dir (its working directory, so
@@ -246,4 +259,14 @@ func startLLMGate(ctx context.Context, bin, dir, upstreamURL string) (*process, 
 	cmd.Dir = dir
 	cmd.Env = llmgateEnv(dir, upstreamURL)
 	return startProcess(ctx, "llmgate", cmd, llmgateAddr)
+}
+
+// startFloor runs the floor binary (cmd/llmgate-bench/floor) in dir against
+// the upstream, the way llm-gate is run: its own executable, working
+// directory and clean environment.
+func startFloor(ctx context.Context, bin, dir, upstreamURL string) (*process, error) {
+	cmd := exec.Command(bin, "-upstream", upstreamURL)
+	cmd.Dir = dir
+	cmd.Env = baseEnv(dir)
+	return startProcess(ctx, "floor", cmd, childAddr)
 }

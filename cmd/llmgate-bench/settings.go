@@ -40,6 +40,7 @@ type settings struct {
 	MaxInFlight   int       `json:"maxInFlight"`
 	Timeout       duration  `json:"requestTimeout"`
 	LLMGateBin    string    `json:"llmgateBinary,omitempty"`
+	FloorBin      string    `json:"floorBinary,omitempty"`
 	Src           string    `json:"-"`
 	Out           string    `json:"-"`
 	JSONOut       string    `json:"-"`
@@ -92,6 +93,7 @@ Flags:
 	inflight := fs.Int("max-in-flight", 2048, "open loop: requests in flight beyond this are dropped and counted as errors")
 	timeout := fs.Duration("timeout", 30*time.Second, "timeout of one request")
 	bin := fs.String("llmgate", "", "a prebuilt llm-gate binary (default: go build ./cmd/llmgate from -src)")
+	floorBin := fs.String("floor", "", "a prebuilt floor binary (default: go build ./cmd/llmgate-bench/floor from -src)")
 	src := fs.String("src", "", "the llm-gate module directory (default: the module of the working directory)")
 	out := fs.String("out", filepath.Join("docs", "benchmarks.md"), "the markdown report")
 	jsonOut := fs.String("json", "", "the JSON report (default: -out with .json)")
@@ -131,6 +133,7 @@ Flags:
 		MaxInFlight:   *inflight,
 		Timeout:       duration(*timeout),
 		LLMGateBin:    *bin,
+		FloorBin:      *floorBin,
 		Src:           *src,
 		Out:           *out,
 		JSONOut:       *jsonOut,

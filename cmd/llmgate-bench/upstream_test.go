@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/llmgate/llmgate/cmd/llmgate-bench/internal/child"
 )
 
 // azurePost sends body to the Azure chat path of base.
@@ -150,11 +153,11 @@ func TestFloorForwardsStreamsAndHold(t *testing.T) {
 	up := &upstream{APIKey: benchAPIKey}
 	usrv := httptest.NewServer(up)
 	defer usrv.Close()
-	p, err := newFloor(usrv.URL, 4)
+	p, err := child.NewFloor(usrv.URL, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsrv := httptest.NewServer(fullDuplex(p))
+	fsrv := httptest.NewServer(child.FullDuplex(p))
 	defer fsrv.Close()
 
 	up.setHold(true)
@@ -182,7 +185,7 @@ func TestFloorForwardsStreamsAndHold(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := newFloor("not a url", 1); err == nil {
-		t.Fatal("newFloor accepted a bad upstream")
+	if _, err := child.NewFloor("not a url", 1); !errors.Is(err, child.ErrBadUpstream) {
+		t.Fatalf("NewFloor(\"not a url\") = %v, want ErrBadUpstream", err)
 	}
 }
