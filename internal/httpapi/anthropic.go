@@ -397,7 +397,7 @@ func anResponseOf(resp *llmgate.ChatResponse, model string) *anResponse {
 // for each content block content_block_start, deltas and content_block_stop,
 // then message_delta with the stop reason and usage, and message_stop.
 func (s *Server) anthropicStream(w http.ResponseWriter, r *http.Request, req *llmgate.ChatRequest, model string) {
-	sse := newEventWriter(w)
+	sse := s.eventWriter(w)
 	st, err := s.Backend.ChatStream(sse.streamContext(r), req)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -347,7 +347,7 @@ func validSize(s string) bool {
 // before any byte is written, so a failure to start still gets a proper
 // status and error body; a failure after that ends with an error event.
 func (s *Server) chatStream(w http.ResponseWriter, r *http.Request, req *llmgate.ChatRequest) {
-	sse := newEventWriter(w)
+	sse := s.eventWriter(w)
 	st, err := s.Backend.ChatStream(sse.streamContext(r), req)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -419,7 +419,7 @@ func unixOr(t, now time.Time) int64 {
 
 // openAIChatStream answers chat.completion.chunk events and [DONE].
 func (s *Server) openAIChatStream(w http.ResponseWriter, r *http.Request, req *llmgate.ChatRequest, model string, includeUsage bool) {
-	sse := newEventWriter(w)
+	sse := s.eventWriter(w)
 	st, err := s.Backend.ChatStream(sse.streamContext(r), req)
 	if err != nil {
 		s.writeError(w, r, err)

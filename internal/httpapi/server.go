@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -68,6 +69,8 @@ type Server struct {
 	Now func() time.Time
 
 	providers providersCache
+	// active counts the requests being served.
+	active atomic.Int64
 }
 
 // route is one endpoint: how it is served and how it is documented.
@@ -145,6 +148,8 @@ type mux struct {
 
 func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := m.s
+	s.active.Add(1)
+	defer s.active.Add(-1)
 	start := s.Now()
 	rec := &recorder{ResponseWriter: w}
 	ctx := &reqContext{Context: r.Context()}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -622,4 +623,85 @@ func TestAnswerSentBeforeLogLine(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("status %d, %v: %s", resp.StatusCode, err, body)
 	}
+}
+
+// TestFirstTokenYieldsOnlyWhenAlone checks when a stream gives its CPU away
+// after its first token (see eventWriter.firstOutput): once per stream, on
+// the chunk with the first text, on every surface, and not while another
+// request is being served.
+func TestFirstTokenYieldsOnlyWhenAlone(t *testing.T) {
+	var yields atomic.Int64
+	var atFirst atomic.Int64 // the yields counted when the second chunk was asked for
+	old := yieldCPU
+	yieldCPU = func() { yields.Add(1) }
+	t.Cleanup(func() { yieldCPU = old })
+	sv := llmgate.Served{Provider: "mock", Model: "mock-chat", Deployment: "mock/local", Attempts: 1}
+	chunks := []*llmgate.ChatChunk{
+		{ID: "c1", Served: &sv, Deltas: []llmgate.ChoiceDelta{{Role: llmgate.RoleAssistant}}},
+		{ID: "c1", Deltas: []llmgate.ChoiceDelta{{Content: "Hel"}}},
+		{ID: "c1", Deltas: []llmgate.ChoiceDelta{{Content: "lo"}}},
+		{ID: "c1", Deltas: []llmgate.ChoiceDelta{{FinishReason: llmgate.FinishStop}}},
+	}
+	native := strings.Replace(seedChat, `{"provider"`, `{"stream":true,"provider"`, 1)
+	surfaces := []struct{ path, body string }{
+		{"/llm-gate/v1/chat", native},
+		{"/llm-gate/openai/v1/chat/completions", `{"model":"mock/mock-chat","stream":true,"messages":[{"role":"user","content":"hi"}]}`},
+		{"/llm-gate/anthropic/v1/messages", `{"model":"mock/mock-chat","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"hi"}]}`},
+	}
+	for _, sf := range surfaces {
+		t.Run("alone "+sf.path, func(t *testing.T) {
+			yields.Store(0)
+			b := &fakeBackend{chunks: chunks, before: func(i int) {
+				if i == 2 {
+					atFirst.Store(yields.Load())
+				}
+			}}
+			ts, _ := newTestServer(t, b)
+			resp, out := do(t, ts, "POST", sf.path, sf.body, goodHeaders())
+			if resp.StatusCode != 200 || !strings.Contains(string(out), "Hel") {
+				t.Fatalf("status %d: %s", resp.StatusCode, out)
+			}
+			if got := yields.Load(); got != 1 {
+				t.Errorf("%d yields, want 1", got)
+			}
+			if got := atFirst.Load(); got != 1 {
+				t.Errorf("%d yields before the chunk after the first text, want 1", got)
+			}
+		})
+	}
+	t.Run("another request in flight", func(t *testing.T) {
+		yields.Store(0)
+		release := make(chan struct{})
+		held := make(chan struct{})
+		b := &fakeBackend{chunks: chunks, before: func(i int) {
+			if i == 0 {
+				select {
+				case held <- struct{}{}: // the first stream waits here
+					<-release
+				default:
+				}
+			}
+		}}
+		ts, _ := newTestServer(t, b)
+		done := make(chan []byte, 1)
+		go func() {
+			_, out := do(t, ts, "POST", surfaces[0].path, surfaces[0].body, goodHeaders())
+			done <- out
+		}()
+		<-held
+		resp, out := do(t, ts, "POST", surfaces[1].path, surfaces[1].body, goodHeaders())
+		if resp.StatusCode != 200 || !strings.Contains(string(out), "Hel") {
+			t.Fatalf("status %d: %s", resp.StatusCode, out)
+		}
+		if got := yields.Load(); got != 0 {
+			t.Errorf("%d yields with another stream open, want 0", got)
+		}
+		close(release)
+		if out := <-done; !strings.Contains(string(out), "Hel") {
+			t.Fatalf("held stream: %s", out)
+		}
+		if got := yields.Load(); got != 1 {
+			t.Errorf("%d yields once the held stream was alone, want 1", got)
+		}
+	})
 }

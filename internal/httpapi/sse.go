@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/llmgate/llmgate"
 	"github.com/llmgate/llmgate/internal/jsonappend"
@@ -25,11 +26,21 @@ type eventWriter struct {
 	pending bool   // written since the last flush
 	output  bool   // the first model output was flushed
 	scratch []byte // the events written by hand
+	// active, when set, counts the server's requests being served; see
+	// firstOutput.
+	active *atomic.Int64
 }
 
 func newEventWriter(w http.ResponseWriter) *eventWriter {
 	e := &eventWriter{w: w, rc: http.NewResponseController(w)}
 	e.enc = json.NewEncoder(&e.buf)
+	return e
+}
+
+// eventWriter returns the event writer of a stream s answers on w.
+func (s *Server) eventWriter(w http.ResponseWriter) *eventWriter {
+	e := newEventWriter(w)
+	e.active = &s.active
 	return e
 }
 
@@ -68,6 +79,16 @@ func (e *eventWriter) Flush() {
 // wait while the chunks that arrived with it are decoded and written: a
 // provider's first chunks often arrive together, before the gateway has
 // read the first. Later events wait for the next read (see Flush).
+//
+// When this stream is the only request being served, firstOutput also
+// yields the CPU once (see yieldCPU). The write woke the client's reader,
+// and Linux places a reader woken by a socket write on the writer's CPU,
+// expecting the writer to sleep soon; the gateway instead goes on decoding
+// the rest of the stream, which has often arrived already, and a client on
+// the same machine (a sidecar, the load benchmark) would read its first
+// token only after that. With other requests in flight the yield is not
+// made: there the CPU has other work, and giving it away would only add
+// context switches.
 func (e *eventWriter) firstOutput(ch *llmgate.ChatChunk) {
 	if e.output {
 		return
@@ -76,6 +97,9 @@ func (e *eventWriter) firstOutput(ch *llmgate.ChatChunk) {
 		if d := &ch.Deltas[i]; d.Content != "" || len(d.ToolCalls) > 0 {
 			e.output = true
 			e.Flush()
+			if e.active != nil && e.active.Load() == 1 {
+				yieldCPU()
+			}
 			return
 		}
 	}
