@@ -76,6 +76,12 @@ func appendAnswerHead(b []byte, id, provider, model, deployment string, attempts
 	b = strconv.AppendInt(b, int64(attempts), 10)
 	b = append(b, `,"finishReason":`...)
 	b = jsonappend.String(b, finish)
+	return appendUsage(b, u)
+}
+
+// appendUsage appends a native answer's usage member, with its leading
+// comma.
+func appendUsage(b []byte, u *usage) []byte {
 	b = append(b, `,"usage":{"completionTokens":`...)
 	b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
 	b = append(b, `,"promptTokens":`...)
@@ -338,25 +344,7 @@ func appendEmbeddingResponse(b []byte, r *embeddingResponse, data []llmgate.Embe
 		}
 		b = append(b, ']')
 	}
-	u := &r.Usage
-	b = append(b, `,"usage":{"completionTokens":`...)
-	b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
-	b = append(b, `,"promptTokens":`...)
-	b = strconv.AppendInt(b, int64(u.PromptTokens), 10)
-	b = append(b, `,"totalTokens":`...)
-	b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
-	if u.CachedTokens != 0 {
-		b = append(b, `,"cachedTokens":`...)
-		b = strconv.AppendInt(b, int64(u.CachedTokens), 10)
-	}
-	if u.ReasoningTokens != 0 {
-		b = append(b, `,"reasoningTokens":`...)
-		b = strconv.AppendInt(b, int64(u.ReasoningTokens), 10)
-	}
-	if u.Estimated {
-		b = append(b, `,"estimated":true`...)
-	}
-	b = append(b, '}')
+	b = appendUsage(b, &r.Usage)
 	b = appendCost(b, r.Cost)
 	return append(b, '}'), true
 }
