@@ -537,7 +537,7 @@ func (c *h1Conn) roundTrip(ctx context.Context, req *http.Request, body outBody)
 		// of anything but the connection's write (the body's own reader,
 		// a cancelled context) is the request's.
 		var oe *net.OpError
-		if ctx.Err() != nil || !errors.As(werr, &oe) || oe.Op != "write" {
+		if ctx.Err() != nil || !errors.As(werr, &oe) || (oe.Op != "write" && oe.Op != "writev") {
 			return fail(werr)
 		}
 		r, err := c.readResponse(req)
@@ -646,6 +646,17 @@ func (c *h1Conn) writeRequest(req *http.Request, body outBody, closeConn *bool) 
 		body = outBody{}
 	}
 	c.wbuf = w
+	if body.mem != nil && c.nc == net.Conn(c.wc) {
+		// A larger one, on a connection without TLS, goes in the same
+		// system call from where it is (writev, when the connection is a
+		// TCP one): the server wakes once, to the whole request, rather
+		// than to the head and again to the body.
+		bufs := net.Buffers{w, unread(body.mem)}
+		if _, err := bufs.WriteTo(c.wc.Conn); err != nil {
+			return &sendError{err: err}
+		}
+		return nil
+	}
 	if _, err := c.nc.Write(w); err != nil {
 		return &sendError{err: err}
 	}
@@ -666,6 +677,28 @@ func (c *h1Conn) writeRequest(req *http.Request, body outBody, closeConn *bool) 
 		return &sendError{err: err}
 	}
 	return nil
+}
+
+// unread returns the bytes of r not yet read, without copying them, and
+// leaves r at its end.
+func unread(r *bytes.Reader) []byte {
+	var v viewWriter
+	r.WriteTo(&v) // one Write of the rest, which cannot fail
+	return v.b
+}
+
+// viewWriter keeps the slice it is given: it lets unread see a
+// bytes.Reader's bytes, which the request owns and nothing changes while
+// it is written.
+type viewWriter struct{ b []byte }
+
+func (v *viewWriter) Write(p []byte) (int, error) {
+	if v.b == nil {
+		v.b = p
+	} else { // not from a bytes.Reader; a copy, then
+		v.b = append(v.b[:len(v.b):len(v.b)], p...)
+	}
+	return len(p), nil
 }
 
 // methodSendsLength reports whether a request of method with no body still

@@ -2053,3 +2053,32 @@ func TestH1EarlyAnswer(t *testing.T) {
 		t.Errorf("TLS: answer %d %q; want 413 and its body", resp.StatusCode, got)
 	}
 }
+
+// TestUnread: unread gives a bytes.Reader's unread bytes as a view of the
+// reader's own, not a copy, and leaves it at its end, empty or not.
+func TestUnread(t *testing.T) {
+	data := []byte("0123456789")
+	for _, read := range []int{0, 3, len(data)} {
+		r := bytes.NewReader(data)
+		r.Read(make([]byte, read))
+		got := unread(r)
+		if string(got) != string(data[read:]) {
+			t.Errorf("after %d bytes read: unread = %q; want %q", read, got, data[read:])
+		}
+		if len(got) > 0 && &got[0] != &data[read] {
+			t.Errorf("after %d bytes read: unread copied the bytes", read)
+		}
+		if r.Len() != 0 {
+			t.Errorf("after %d bytes read: %d bytes left in the reader; want 0", read, r.Len())
+		}
+	}
+	// A writer given several pieces keeps them all, in a copy of its own.
+	var v viewWriter
+	a, b := []byte("ab"), []byte("cd")
+	v.Write(a)
+	v.Write(b)
+	a[0] = 'x'
+	if string(v.b) != "abcd" {
+		t.Errorf("viewWriter kept %q from two writes; want %q", v.b, "abcd")
+	}
+}
