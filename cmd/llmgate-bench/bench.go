@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,12 @@ type target struct {
 	// peakScope is "cell" while resetting VmHWM works, "process" after it
 	// failed once.
 	peakScope string
+	// again starts another process of the target, in place of proc, for
+	// the next round; nil for direct, the upstream, which stays.
+	again func(ctx context.Context) (*process, error)
+	// logLines and logBytes count the log of the target's earlier
+	// processes.
+	logLines, logBytes int64
 }
 
 // bench is one run.
@@ -89,7 +96,7 @@ func (b *bench) run(ctx context.Context) (_ *report, err error) {
 		return nil, err
 	}
 	for _, t := range b.targets {
-		rep.Targets = append(rep.Targets, targetInfo{Name: t.name, Description: t.desc, PID: t.proc.pid()})
+		rep.Targets = append(rep.Targets, targetInfo{Name: t.name, Description: t.desc, PIDs: []int{t.proc.pid()}})
 		if err := b.check(ctx, t); err != nil {
 			return nil, err
 		}
@@ -107,20 +114,35 @@ func (b *bench) run(ctx context.Context) (_ *report, err error) {
 				t.name, h.Opened, h.Streams, mib(h.RSSBeforeB), mib(h.RSSAfterB), h.PerStreamB/1024, errSuffix(h.Error))
 		}
 	}
-	for _, stream := range s.Streams {
-		for _, t := range b.targets {
-			b.warm(ctx, t, stream)
+	// The rounds are the outer loop: every cell's first round, then every
+	// cell's second, and so on, the floor and llm-gate restarted before
+	// each round after the first. In a round the targets take turns, cell
+	// by cell, so that a change in the load of a shared machine falls on
+	// all of them alike rather than on the one measured at the time; and
+	// a cell's rounds are run by different processes of each target, so
+	// that the luck of one process (where its code and data fell in
+	// memory, which CPU caches and branch predictors it shares with
+	// whom) is averaged over as many as there are rounds instead of
+	// deciding the whole run.
+	rounds := map[spec][][]round{}
+	for n := range s.Rounds {
+		if n > 0 {
+			if err := b.restart(ctx, rep); err != nil {
+				return nil, err
+			}
 		}
-		for _, size := range s.Sizes {
-			for _, sp := range b.specs(stream, size) {
-				// The targets take turns, round by round, so that a
-				// change in the load of a shared machine falls on all of
-				// them alike rather than on the one measured at the time.
-				rounds := make([][]round, len(b.targets))
-				for n := range s.Rounds {
+		for _, stream := range s.Streams {
+			for _, t := range b.targets {
+				b.warm(ctx, t, stream)
+			}
+			for _, size := range s.Sizes {
+				for _, sp := range b.specs(stream, size) {
 					count := perRound(s.MaxCount, s.Rounds, n)
 					if s.MaxCount > 0 && count == 0 && sp.Mode != modeOpen {
 						continue // fewer requests than rounds: this one has none
+					}
+					if rounds[sp] == nil {
+						rounds[sp] = make([][]round, len(b.targets))
 					}
 					for i, t := range b.targets {
 						if ctx.Err() != nil {
@@ -130,11 +152,22 @@ func (b *bench) run(ctx context.Context) (_ *report, err error) {
 						if err != nil {
 							return nil, err
 						}
-						rounds[i] = append(rounds[i], r)
+						rounds[sp][i] = append(rounds[sp][i], r)
 					}
 				}
+			}
+		}
+		b.logf("round %d of %d done", n+1, s.Rounds)
+	}
+	for _, stream := range s.Streams {
+		for _, size := range s.Sizes {
+			for _, sp := range b.specs(stream, size) {
 				for i, t := range b.targets {
-					c := cellOf(t, sp, rounds[i])
+					var rs []round
+					if rounds[sp] != nil {
+						rs = rounds[sp][i]
+					}
+					c := cellOf(t, sp, rs)
 					rep.Cells = append(rep.Cells, c)
 					b.logf("%-8s %-32s %7.0f req/s  p50 %7s ms  p99 %7s ms  p99.9 %7s ms%s  cpu %5.0f µs/req  rss %s  errors %d",
 						t.name, sp, c.ThroughputPerS, fmtMs(c.Latency.P50Ms), fmtMs(c.Latency.P99Ms), fmtMs(c.Latency.P999Ms),
@@ -190,7 +223,6 @@ func (b *bench) start(ctx context.Context, tmp string, rep *report) error {
 	b.upstream = up
 	upURL := "http://" + up.addr
 	b.logf("upstream  pid %d on %s", up.pid(), up.addr)
-	maxConns := max(slicesMax(s.Concurrency), s.MaxInFlight)
 	for _, name := range s.Targets {
 		t := &target{name: name, peakScope: "cell"}
 		switch name {
@@ -199,54 +231,107 @@ func (b *bench) start(ctx context.Context, tmp string, rep *report) error {
 			t.proc = up
 		case targetFloor:
 			t.desc = "bare net/http/httputil.ReverseProxy (FlushInterval -1, 64 idle upstream connections, full-duplex request bodies: golang/go#40747), a program of its own (cmd/llmgate-bench/floor), Azure OpenAI wire format"
-			p, err := b.startBinary(ctx, tmp, name, s.FloorBin, "./cmd/llmgate-bench/floor", upURL, startFloor)
+			p, again, err := b.startBinary(ctx, tmp, name, s.FloorBin, "./cmd/llmgate-bench/floor", upURL, startFloor)
 			if err != nil {
 				return err
 			}
-			t.proc = p
+			t.proc, t.again = p, again
 		case targetLLMGate:
 			t.desc = "the llm-gate binary: embedded catalog with prices (cost on), SQLite ledger, LOG_LEVEL=INFO to stdout (read and discarded by the benchmark), one Azure region (AZURE_OPENAI_BENCH_*) at the upstream; native POST /llm-gate/v1/chat"
 			t.native = true
-			p, err := b.startBinary(ctx, tmp, name, s.LLMGateBin, "./cmd/llmgate", upURL, startLLMGate)
+			p, again, err := b.startBinary(ctx, tmp, name, s.LLMGateBin, "./cmd/llmgate", upURL, startLLMGate)
 			if err != nil {
 				return err
 			}
-			t.proc = p
+			t.proc, t.again = p, again
 		}
-		t.base = "http://" + t.proc.addr
-		t.client = newClient(t.base, t.native, maxConns)
-		t.client.hc.Timeout = time.Duration(s.Timeout)
+		b.connect(t)
 		b.targets = append(b.targets, t)
 		b.logf("%-8s  pid %d on %s", name, t.proc.pid(), t.proc.addr)
 	}
 	return nil
 }
 
+// connect points t's client at t's process.
+func (b *bench) connect(t *target) {
+	s := b.settings
+	t.base = "http://" + t.proc.addr
+	t.client = newClient(t.base, t.native, max(slicesMax(s.Concurrency), s.MaxInFlight))
+	t.client.hc.Timeout = time.Duration(s.Timeout)
+}
+
 // startBinary starts a target that is a program of its own, the floor or
 // llm-gate: bin when given, else pkg built from the module's source, run by
-// start in a directory of its own under tmp.
+// start in a directory of its own under tmp. again starts another process
+// of it, in the same directory.
 func (b *bench) startBinary(ctx context.Context, tmp, name, bin, pkg, upURL string,
-	start func(ctx context.Context, bin, dir, upURL string) (*process, error)) (*process, error) {
+	start func(ctx context.Context, bin, dir, upURL string) (*process, error)) (*process, func(context.Context) (*process, error), error) {
 	dir := filepath.Join(tmp, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating %s's directory: %w", name, err)
+		return nil, nil, fmt.Errorf("creating %s's directory: %w", name, err)
 	}
 	if bin == "" {
 		src, err := moduleDir(ctx, b.settings.Src)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		b.logf("building %s from %s …", pkg, src)
 		if bin, err = buildBinary(ctx, src, dir, pkg, name+"-bin"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	p, err := start(ctx, bin, dir, upURL)
-	if err != nil {
-		return nil, err
+	again := func(ctx context.Context) (*process, error) {
+		p, err := start(ctx, bin, dir, upURL)
+		if err != nil {
+			return nil, err
+		}
+		b.procs = append(b.procs, p)
+		return p, nil
 	}
-	b.procs = append(b.procs, p)
-	return p, nil
+	p, err := again(ctx)
+	return p, again, err
+}
+
+// restart stops the floor and llm-gate and starts another process of each
+// in its place, checked as the first was, for the next round.
+func (b *bench) restart(ctx context.Context, rep *report) error {
+	for i, t := range b.targets {
+		if t.again == nil {
+			continue
+		}
+		t.client.close()
+		if err := b.stop(t.proc); err != nil {
+			return err
+		}
+		// Counted once the process has ended and its output is read to
+		// the end: its log buffer is written out as it shuts down.
+		t.logLines += t.proc.logLines.Load()
+		t.logBytes += t.proc.logBytes.Load()
+		p, err := t.again(ctx)
+		if err != nil {
+			return err
+		}
+		t.proc = p
+		b.connect(t)
+		rep.Targets[i].PIDs = append(rep.Targets[i].PIDs, p.pid())
+		if err := b.check(ctx, t); err != nil {
+			return err
+		}
+		b.logf("%-8s  pid %d on %s", t.name, p.pid(), p.addr)
+	}
+	return nil
+}
+
+// stop stops p, one of b.procs, and takes it out of them.
+func (b *bench) stop(p *process) error {
+	b.procs = slices.DeleteFunc(b.procs, func(q *process) bool { return q == p })
+	if e := p.stderr.String(); e != "" {
+		b.logf("%s wrote on stderr (last 8 KiB):\n%s", p.name, e)
+	}
+	if err := p.stop(); err != nil {
+		return fmt.Errorf("stopping %s: %w", p.name, err)
+	}
+	return nil
 }
 
 func slicesMax(v []int) int {
@@ -258,27 +343,26 @@ func slicesMax(v []int) int {
 }
 
 // stopAll stops every process, the last started first, and records
-// llm-gate's log volume.
+// llm-gate's log volume, once its output is read to the end.
 func (b *bench) stopAll(rep *report) error {
 	var errs []error
 	for _, t := range b.targets {
-		for i := range rep.Targets {
-			if rep.Targets[i].Name == t.name && t.name == targetLLMGate {
-				rep.Targets[i].LogLines = t.proc.logLines.Load()
-				rep.Targets[i].LogBytes = t.proc.logBytes.Load()
-			}
-		}
 		t.client.close()
 	}
 	for i := len(b.procs) - 1; i >= 0; i-- {
-		if e := b.procs[i].stderr.String(); e != "" {
-			b.logf("%s wrote on stderr (last 8 KiB):\n%s", b.procs[i].name, e)
-		}
-		if err := b.procs[i].stop(); err != nil {
-			errs = append(errs, fmt.Errorf("stopping %s: %w", b.procs[i].name, err))
+		if err := b.stop(b.procs[i]); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	b.procs = nil
+	for _, t := range b.targets {
+		for i := range rep.Targets {
+			if rep.Targets[i].Name == t.name && t.name == targetLLMGate {
+				rep.Targets[i].LogLines = t.logLines + t.proc.logLines.Load()
+				rep.Targets[i].LogBytes = t.logBytes + t.proc.logBytes.Load()
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -580,7 +664,7 @@ func notes(rep *report, b *bench) []string {
 		"CPU per request is the change of utime+stime in /proc/<pid>/stat of the target's process across the cell's rounds (10 ms ticks), divided by the answered requests. For direct, the target process is the upstream.",
 		"Peak RSS is VmHWM from /proc/<pid>/status after each round; before each round the high-water mark is reset to the current RSS by writing 5 to /proc/<pid>/clear_refs, so it is the peak of that cell (scope \"cell\"). Where the kernel refuses the reset, it is the peak since the process started (scope \"process\").",
 		"Memory per held-open stream: the upstream is switched to hold each stream after its first content chunk; N streams are opened to the target (at most 64 connecting at once) and the target's VmRSS after all have received their first content chunk, minus VmRSS before, is divided by N. It runs before the load cells, on processes that have only answered a few check requests, so that heap freed by earlier load does not absorb the streams.",
-		fmt.Sprintf("Each cell runs in %d rounds of %v, the targets taking turns (direct, floor, llm-gate, then again), so that a change in the load of the machine falls on all of them alike; a cell's figures pool its rounds: requests, time and CPU added up, latencies over every sample, the highest peak RSS.", rep.Settings.Rounds, time.Duration(rep.Settings.Duration)/time.Duration(rep.Settings.Rounds)),
+		fmt.Sprintf("Each cell runs in %d rounds of %v, the targets taking turns (direct, floor, llm-gate, then the next cell), so that a change in the load of the machine falls on all of them alike; a cell's figures pool its rounds: requests, time and CPU added up, latencies over every sample, the highest peak RSS. The rounds are the outer loop (every cell's first round, then every cell's second, …), and before each round after the first the floor and llm-gate are restarted (the upstream stays): a cell's rounds are run by as many processes of each, so that the luck of one process (where its code and data fell in memory, which CPU it settled on and with whom) is averaged rather than deciding the run; identical binaries in the two slots differed by up to 50 µs at p50 from one run to the next.", rep.Settings.Rounds, time.Duration(rep.Settings.Duration)/time.Duration(rep.Settings.Rounds)),
 		"Closed loop: each of c workers sends its next request when the previous answer is complete. Open loop: requests are planned at fixed intervals independent of the answers and each is sent in its own goroutine; latency and time to first token are counted from the planned time, so a stalled target cannot hide its queue (no coordinated omission).",
 		"Latency percentiles are exact (nearest rank over every sample). Time to first token is the time to the first SSE event carrying non-empty content text.",
 		"Request bodies are padded with prompt text to exactly the stated size, in the Azure OpenAI wire format for direct and floor and in llm-gate's native shape for llm-gate; llm-gate translates to the Azure format with stream_options.include_usage on streams, which the direct and floor requests carry too.",

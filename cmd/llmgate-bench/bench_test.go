@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -74,6 +80,92 @@ func TestPerRound(t *testing.T) {
 		}
 		if !slices.Equal(got, c.want) {
 			t.Errorf("perRound(%d, %d, 0..) = %v, want %v", c.limit, c.rounds, got, c.want)
+		}
+	}
+}
+
+// TestMain lets the test binary serve as the mock upstream when a run
+// re-executes it, as the benchmark binary does.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == childArg {
+		os.Exit(childMain(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestRunRestartsBetweenRounds runs a small benchmark of two rounds: the
+// floor and llm-gate each answer the second round from a process of its
+// own, started after the first one's has ended, while the upstream stays;
+// every cell pools both rounds, and no process outlives the run.
+func TestRunRestartsBetweenRounds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds llm-gate and the floor and runs them; skipped with -short")
+	}
+	ctx := context.Background()
+	src, err := moduleDir(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	lg, err := buildBinary(ctx, src, dir, "./cmd/llmgate", "llmgate-bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	floor, err := buildBinary(ctx, src, dir, "./cmd/llmgate-bench/floor", "floor-bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := parseSettings([]string{"-llmgate", lg, "-floor", floor, "-rounds", "2", "-duration", "400ms", "-warmup", "0",
+		"-sizes", "1KB", "-concurrency", "1", "-rate", "", "-hold", "0", "-out", filepath.Join(dir, "r.md")}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	b := &bench{settings: s, out: &out}
+	rep, err := b.run(ctx)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	pids := map[string][]int{}
+	for _, ti := range rep.Targets {
+		pids[ti.Name] = ti.PIDs
+	}
+	if len(pids[targetDirect]) != 1 {
+		t.Errorf("direct ran as %v; want one process", pids[targetDirect])
+	}
+	for _, name := range []string{targetFloor, targetLLMGate} {
+		p := pids[name]
+		if len(p) != 2 || p[0] == p[1] {
+			t.Errorf("%s ran as %v; want two processes, one a round", name, p)
+		}
+	}
+	for name, ps := range pids {
+		for _, pid := range ps {
+			if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+				t.Errorf("%s's process %d outlived the run (kill 0: %v)", name, pid, err)
+			}
+		}
+	}
+	if len(rep.Cells) != 6 { // stream and not, three targets
+		t.Fatalf("%d cells; want 6", len(rep.Cells))
+	}
+	for _, c := range rep.Cells {
+		if len(c.RoundThroughputPerS) != 2 || c.Requests == 0 || c.Errors != 0 {
+			t.Errorf("%s %v: rounds %v, %d requests, %d errors (%s); want two rounds of answers and no error",
+				c.Target, c.spec, c.RoundThroughputPerS, c.Requests, c.Errors, c.FirstError)
+		}
+	}
+	// llm-gate logs a line a request (and a few more): its count covers
+	// both processes only if the first one's was kept.
+	var answered int64
+	for _, c := range rep.Cells {
+		if c.Target == targetLLMGate {
+			answered += int64(c.Requests)
+		}
+	}
+	for _, ti := range rep.Targets {
+		if ti.Name == targetLLMGate && ti.LogLines < answered {
+			t.Errorf("llm-gate's log: %d lines counted for %d requests; want both processes' lines", ti.LogLines, answered)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -167,9 +168,26 @@ type machine struct {
 type targetInfo struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	PID         int    `json:"pid"`
+	PIDs        []int  `json:"pids"` // one process a round (direct: one for all)
 	LogLines    int64  `json:"logLines,omitempty"`
 	LogBytes    int64  `json:"logBytes,omitempty"`
+}
+
+// pidsText names a target's processes: "pid 7", or "pids 7, 9, 12" for
+// one a round.
+func pidsText(pids []int) string {
+	if len(pids) == 1 {
+		return fmt.Sprintf("pid %d", pids[0])
+	}
+	var b strings.Builder
+	b.WriteString("pids ")
+	for i, p := range pids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(p))
+	}
+	return b.String()
 }
 
 // report is everything one run measured; it is written as JSON as is and
@@ -391,7 +409,7 @@ func writeMarkdown(w io.Writer, r *report, svgName string) error {
 
 	p("## Targets\n\n| target | process | what |\n| --- | --- | --- |\n")
 	for _, t := range r.Targets {
-		p("| %s | pid %d | %s |\n", t.Name, t.PID, t.Description)
+		p("| %s | %s | %s |\n", t.Name, pidsText(t.PIDs), t.Description)
 	}
 	p("\n## Checks\n\n| | check | target | measured |\n| --- | --- | --- | --- |\n")
 	for _, c := range r.Checks {

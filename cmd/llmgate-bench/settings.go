@@ -84,7 +84,7 @@ Flags:
 	text := fs.String("text", "plain", "the prompt text that pads request bodies: plain (ASCII without JSON escapes) or markdown (lines, tabs, quotes, letters beyond ASCII)")
 	stream := fs.String("stream", "both", "which requests: both, off (non-stream only) or on (stream only)")
 	dur := fs.Duration("duration", 3*time.Second, "how long each cell sends requests")
-	rounds := fs.Int("rounds", 3, "rounds each cell is split into, the targets taking turns in each, so that a change in the machine's load falls on all of them alike")
+	rounds := fs.Int("rounds", 3, "rounds each cell is split into, the targets taking turns in each, so that a change in the machine's load falls on all of them alike; the floor and llm-gate are restarted before each round after the first")
 	count := fs.Int64("count", 0, "at most this many requests per closed-loop cell (0: only -duration limits)")
 	warmup := fs.Duration("warmup", 500*time.Millisecond, "warm-up of each target before its first cell (per stream kind)")
 	latency := fs.Duration("latency", 0, "fixed upstream latency before each response")
