@@ -592,6 +592,46 @@ func longStringEnd(b []byte, i int) (end int, high, escaped bool) {
 	}
 }
 
+// controls returns, for the bytes of b, a word with the high bit of a byte
+// set if a byte of b is a control byte, and maybe a few more (see
+// nextSpecial), and the OR of b's bytes, in the bytes of a word.
+//
+// A prompt of 100 KiB goes through this loop: it tests four words a step,
+// each into accumulators of its own, so that the steps do not wait for
+// one another; one word a step took twice as long.
+func controls(b []byte) (ctl, seen uint64) {
+	var c1, c2, c3, s1, s2, s3 uint64
+	for len(b) >= 32 {
+		w := b[:32:32]
+		x0 := binary.LittleEndian.Uint64(w[0:8])
+		x1 := binary.LittleEndian.Uint64(w[8:16])
+		x2 := binary.LittleEndian.Uint64(w[16:24])
+		x3 := binary.LittleEndian.Uint64(w[24:32])
+		seen |= x0
+		s1 |= x1
+		s2 |= x2
+		s3 |= x3
+		ctl |= (x0 - lsbs*0x20) &^ x0
+		c1 |= (x1 - lsbs*0x20) &^ x1
+		c2 |= (x2 - lsbs*0x20) &^ x2
+		c3 |= (x3 - lsbs*0x20) &^ x3
+		b = b[32:]
+	}
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b[:8:8])
+		seen |= x
+		ctl |= (x - lsbs*0x20) &^ x
+		b = b[8:]
+	}
+	for _, c := range b {
+		seen |= uint64(c)
+		if c < 0x20 {
+			ctl |= msbs
+		}
+	}
+	return ctl | c1 | c2 | c3, seen | s1 | s2 | s3
+}
+
 // nextSpecial returns the index of the first quote, backslash or control
 // byte of b at or after i, or len(b), and ORs the bytes it passes, and
 // maybe a few more, into seen. quote caches the index of the first quote at
@@ -634,20 +674,8 @@ func nextSpecial(b []byte, i int, seen *uint64, quote *int) int {
 	if e := bytes.IndexByte(b[i:end], '\\'); e >= 0 {
 		end = i + e
 	}
-	var ctl uint64
-	j := i
-	for ; j+8 <= end; j += 8 {
-		x := word(b, j)
-		*seen |= x
-		ctl |= (x - lsbs*0x20) &^ x
-	}
-	for ; j < end; j++ {
-		c := b[j]
-		*seen |= uint64(c)
-		if c < 0x20 {
-			ctl |= msbs
-		}
-	}
+	ctl, passed := controls(b[i:end])
+	*seen |= passed
 	if ctl&msbs == 0 {
 		return end
 	}

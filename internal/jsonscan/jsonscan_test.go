@@ -933,3 +933,28 @@ func TestSetters(t *testing.T) {
 		t.Errorf("read %q %q %d %d", str, known, n, n64)
 	}
 }
+
+// TestControls checks controls' two answers against a byte loop, for a
+// control byte or a byte beyond ASCII at every place of texts of every
+// length up to a few of its four-word steps, and for neither.
+func TestControls(t *testing.T) {
+	for n := 0; n <= 100; n++ {
+		for at := -1; at < n; at++ {
+			for _, c := range []byte{0x00, 0x1f, 0x20, 0x7f, 0x80, 0xff} {
+				b := []byte(strings.Repeat("x", n))
+				if at >= 0 {
+					b[at] = c
+				}
+				wantCtl, wantHigh := false, false
+				for _, x := range b {
+					wantCtl = wantCtl || x < 0x20
+					wantHigh = wantHigh || x >= 0x80
+				}
+				ctl, seen := controls(b)
+				if gotCtl, gotHigh := ctl&msbs != 0, seen&msbs != 0; gotCtl != wantCtl || gotHigh != wantHigh {
+					t.Fatalf("controls of %d bytes, %#x at %d: control %v, beyond ASCII %v; want %v, %v", n, c, at, gotCtl, gotHigh, wantCtl, wantHigh)
+				}
+			}
+		}
+	}
+}
