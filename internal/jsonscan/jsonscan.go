@@ -594,29 +594,24 @@ func longStringEnd(b []byte, i int) (end int, high, escaped bool) {
 
 // controls returns, for the bytes of b, a word with the high bit of a byte
 // set if a byte of b is a control byte, and maybe a few more (see
-// nextSpecial), and the OR of b's bytes, in the bytes of a word.
+// nextSpecial), and a word whose high bits are set, in some bytes, if a
+// byte of b is beyond ASCII.
 //
-// A prompt of 100 KiB goes through this loop: it tests four words a step,
-// each into accumulators of its own, so that the steps do not wait for
-// one another; one word a step took twice as long.
+// A prompt of 100 KiB goes through here: its blocks go to controlBlocks,
+// sixteen bytes an instruction on amd64 (controls_amd64.s), else
+// controlBlocksSWAR; the words and bytes after the last block are tested
+// here.
 func controls(b []byte) (ctl, seen uint64) {
-	var c1, c2, c3, s1, s2, s3 uint64
-	for len(b) >= 32 {
-		w := b[:32:32]
-		x0 := binary.LittleEndian.Uint64(w[0:8])
-		x1 := binary.LittleEndian.Uint64(w[8:16])
-		x2 := binary.LittleEndian.Uint64(w[16:24])
-		x3 := binary.LittleEndian.Uint64(w[24:32])
-		seen |= x0
-		s1 |= x1
-		s2 |= x2
-		s3 |= x3
-		ctl |= (x0 - lsbs*0x20) &^ x0
-		c1 |= (x1 - lsbs*0x20) &^ x1
-		c2 |= (x2 - lsbs*0x20) &^ x2
-		c3 |= (x3 - lsbs*0x20) &^ x3
-		b = b[32:]
+	n := len(b) &^ (controlBlock - 1)
+	if c, h := controlBlocks(b[:n]); c || h {
+		if c {
+			ctl = msbs
+		}
+		if h {
+			seen = msbs
+		}
 	}
+	b = b[n:]
 	for len(b) >= 8 {
 		x := binary.LittleEndian.Uint64(b[:8:8])
 		seen |= x
@@ -629,7 +624,31 @@ func controls(b []byte) (ctl, seen uint64) {
 			ctl |= msbs
 		}
 	}
-	return ctl | c1 | c2 | c3, seen | s1 | s2 | s3
+	return ctl, seen
+}
+
+// controlBlocksSWAR is controlBlocks in Go, for b of a multiple of 32
+// bytes: four words a step, each into accumulators of its own, so that the
+// steps do not wait for one another (one word a step took twice as long).
+func controlBlocksSWAR(b []byte) (ctl, high bool) {
+	var c0, c1, c2, c3, s0, s1, s2, s3 uint64
+	for len(b) >= 32 {
+		w := b[:32:32]
+		x0 := binary.LittleEndian.Uint64(w[0:8])
+		x1 := binary.LittleEndian.Uint64(w[8:16])
+		x2 := binary.LittleEndian.Uint64(w[16:24])
+		x3 := binary.LittleEndian.Uint64(w[24:32])
+		s0 |= x0
+		s1 |= x1
+		s2 |= x2
+		s3 |= x3
+		c0 |= (x0 - lsbs*0x20) &^ x0
+		c1 |= (x1 - lsbs*0x20) &^ x1
+		c2 |= (x2 - lsbs*0x20) &^ x2
+		c3 |= (x3 - lsbs*0x20) &^ x3
+		b = b[32:]
+	}
+	return (c0|c1|c2|c3)&msbs != 0, (s0|s1|s2|s3)&msbs != 0
 }
 
 // nextSpecial returns the index of the first quote, backslash or control

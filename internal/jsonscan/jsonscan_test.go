@@ -936,7 +936,7 @@ func TestSetters(t *testing.T) {
 
 // TestControls checks controls' two answers against a byte loop, for a
 // control byte or a byte beyond ASCII at every place of texts of every
-// length up to a few of its four-word steps, and for neither.
+// length up to a few of its blocks, and for neither.
 func TestControls(t *testing.T) {
 	for n := 0; n <= 100; n++ {
 		for at := -1; at < n; at++ {
@@ -953,6 +953,13 @@ func TestControls(t *testing.T) {
 				ctl, seen := controls(b)
 				if gotCtl, gotHigh := ctl&msbs != 0, seen&msbs != 0; gotCtl != wantCtl || gotHigh != wantHigh {
 					t.Fatalf("controls of %d bytes, %#x at %d: control %v, beyond ASCII %v; want %v, %v", n, c, at, gotCtl, gotHigh, wantCtl, wantHigh)
+				}
+				// The Go blocks, which amd64 does not use, on the
+				// bytes of whole blocks.
+				if n%32 == 0 {
+					if gotCtl, gotHigh := controlBlocksSWAR(b); gotCtl != wantCtl || gotHigh != wantHigh {
+						t.Fatalf("controlBlocksSWAR of %d bytes, %#x at %d: control %v, beyond ASCII %v; want %v, %v", n, c, at, gotCtl, gotHigh, wantCtl, wantHigh)
+					}
 				}
 			}
 		}
