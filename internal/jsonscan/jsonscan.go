@@ -652,9 +652,11 @@ func controlBlocksSWAR(b []byte) (ctl, high bool) {
 }
 
 // nextSpecial returns the index of the first quote, backslash or control
-// byte of b at or after i, or len(b), and ORs the bytes it passes, and
-// maybe a few more, into seen. quote caches the index of the first quote at
-// or after i across the calls for one string; it starts below 0.
+// byte of b at or after i, or len(b), and ORs into seen the bytes it
+// passes, and maybe a few more, or for long text a word whose high bits
+// say whether one was beyond ASCII: seen&msbs is what callers read. quote
+// caches the index of the first quote at or after i across the calls for
+// one string; it starts below 0.
 //
 // Prompts make strings the bulk of a request body, so this is the loop a
 // body's bytes go through. Short strings (names, roles, ids) are scanned
@@ -663,7 +665,7 @@ func controlBlocksSWAR(b []byte) (ctl, high bool) {
 // once; a borrow can flag a byte after a flagged one but never before it,
 // so the lowest flag is the byte to look at. Longer text is searched for
 // its quote and its next backslash with bytes.IndexByte, which is
-// vectorized, and the text before them for control bytes, one test a word.
+// vectorized, and the text before them for control bytes (controls).
 func nextSpecial(b []byte, i int, seen *uint64, quote *int) int {
 	for n := 0; n < 4 && i+8 <= len(b); n++ {
 		x := word(b, i)
