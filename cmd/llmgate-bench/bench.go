@@ -322,13 +322,15 @@ func (b *bench) restart(ctx context.Context, rep *report) error {
 	return nil
 }
 
-// stop stops p, one of b.procs, and takes it out of them.
+// stop stops p, one of b.procs, and takes it out of them; then shows what
+// it wrote on stderr, to its end.
 func (b *bench) stop(p *process) error {
 	b.procs = slices.DeleteFunc(b.procs, func(q *process) bool { return q == p })
+	err := p.stop()
 	if e := p.stderr.String(); e != "" {
 		b.logf("%s wrote on stderr (last 8 KiB):\n%s", p.name, e)
 	}
-	if err := p.stop(); err != nil {
+	if err != nil {
 		return fmt.Errorf("stopping %s: %w", p.name, err)
 	}
 	return nil
