@@ -6,11 +6,15 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/llmgate/llmgate/cmd/llmgate-bench/internal/child"
 )
 
 // TestCellOf checks how a cell pools the rounds of one target: requests,
@@ -168,5 +172,30 @@ func TestRunRestartsBetweenRounds(t *testing.T) {
 		if ti.Name == targetLLMGate && ti.LogLines < answered {
 			t.Errorf("llm-gate's log: %d lines counted for %d requests; want both processes' lines", ti.LogLines, answered)
 		}
+	}
+}
+
+// TestStopShowsStderrToTheEnd: what a process writes on stderr while it
+// shuts down is in the run's output, and the process leaves b.procs.
+func TestStopShowsStderrToTheEnd(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh on this machine")
+	}
+	script := `trap 'echo shutting down >&2; exit 0' TERM; echo "` + child.ListeningPrefix + `127.0.0.1:1"; while :; do sleep 0.05; done`
+	p, err := startProcess(context.Background(), "sh", exec.Command(sh, "-c", script), childAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	b := &bench{out: &out, procs: []*process{p}}
+	if err := b.stop(p); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if !strings.Contains(out.String(), "shutting down") {
+		t.Errorf("output %q; want what the process wrote on stderr as it ended", out.String())
+	}
+	if len(b.procs) != 0 {
+		t.Errorf("%d processes left in b.procs; want none", len(b.procs))
 	}
 }
