@@ -339,6 +339,8 @@ type h1Conn struct {
 	br        *bufio.Reader
 	tp        textproto.Reader
 	wbuf      []byte
+	iov       [2][]byte  // the head and body of a request written with writev
+	view      viewWriter // see unread
 	reused    bool
 	idleSince time.Time // when it last went back to the pool
 	idleTimer *time.Timer
@@ -651,8 +653,11 @@ func (c *h1Conn) writeRequest(req *http.Request, body outBody, closeConn *bool) 
 		// system call from where it is (writev, when the connection is a
 		// TCP one): the server wakes once, to the whole request, rather
 		// than to the head and again to the body.
-		bufs := net.Buffers{w, unread(body.mem)}
-		if _, err := bufs.WriteTo(c.wc.Conn); err != nil {
+		c.iov = [2][]byte{w, c.unread(body.mem)}
+		bufs := net.Buffers(c.iov[:])
+		_, err := bufs.WriteTo(c.wc.Conn)
+		c.iov, c.view.b = [2][]byte{}, nil // hold no request bytes
+		if err != nil {
 			return &sendError{err: err}
 		}
 		return nil
@@ -680,11 +685,11 @@ func (c *h1Conn) writeRequest(req *http.Request, body outBody, closeConn *bool) 
 }
 
 // unread returns the bytes of r not yet read, without copying them, and
-// leaves r at its end.
-func unread(r *bytes.Reader) []byte {
-	var v viewWriter
-	r.WriteTo(&v) // one Write of the rest, which cannot fail
-	return v.b
+// leaves r at its end. The connection's viewWriter spares an allocation.
+func (c *h1Conn) unread(r *bytes.Reader) []byte {
+	c.view.b = nil
+	r.WriteTo(&c.view) // one Write of the rest, which cannot fail
+	return c.view.b
 }
 
 // viewWriter keeps the slice it is given: it lets unread see a

@@ -2055,13 +2055,15 @@ func TestH1EarlyAnswer(t *testing.T) {
 }
 
 // TestUnread: unread gives a bytes.Reader's unread bytes as a view of the
-// reader's own, not a copy, and leaves it at its end, empty or not.
+// reader's own, not a copy, without allocating, and leaves it at its end,
+// empty or not.
 func TestUnread(t *testing.T) {
 	data := []byte("0123456789")
+	c := &h1Conn{}
 	for _, read := range []int{0, 3, len(data)} {
 		r := bytes.NewReader(data)
 		r.Read(make([]byte, read))
-		got := unread(r)
+		got := c.unread(r)
 		if string(got) != string(data[read:]) {
 			t.Errorf("after %d bytes read: unread = %q; want %q", read, got, data[read:])
 		}
@@ -2071,6 +2073,10 @@ func TestUnread(t *testing.T) {
 		if r.Len() != 0 {
 			t.Errorf("after %d bytes read: %d bytes left in the reader; want 0", read, r.Len())
 		}
+	}
+	r := bytes.NewReader(data)
+	if n := testing.AllocsPerRun(100, func() { r.Reset(data); c.unread(r) }); n != 0 {
+		t.Errorf("unread allocates %v times; want none", n)
 	}
 	// A writer given several pieces keeps them all, in a copy of its own.
 	var v viewWriter
