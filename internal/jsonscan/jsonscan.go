@@ -603,13 +603,12 @@ func longStringEnd(b []byte, i int) (end int, high, escaped bool) {
 // here.
 func controls(b []byte) (ctl, seen uint64) {
 	n := len(b) &^ (controlBlock - 1)
-	if c, h := controlBlocks(b[:n]); c || h {
-		if c {
-			ctl = msbs
-		}
-		if h {
-			seen = msbs
-		}
+	c, h := controlBlocks(b[:n])
+	if c {
+		ctl = msbs
+	}
+	if h {
+		seen = msbs
 	}
 	b = b[n:]
 	for len(b) >= 8 {
