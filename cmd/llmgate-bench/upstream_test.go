@@ -185,3 +185,91 @@ func TestFloorForwardsStreamsAndHold(t *testing.T) {
 		}
 	}
 }
+
+// jsonChat is readChat by encoding/json alone, the answer scanChat must
+// agree with.
+func jsonChat(body []byte) (chatFields, bool) {
+	var req chatRequest
+	if json.Unmarshal(body, &req) != nil {
+		return chatFields{}, false
+	}
+	f := chatFields{model: req.Model, stream: req.Stream, messages: len(req.Messages)}
+	f.includeUsage = req.StreamOptions != nil && req.StreamOptions.IncludeUsage
+	return f, true
+}
+
+var readChatCases = []struct {
+	name, body string
+	want       chatFields
+	ok         bool // what readChat answers
+	scanned    bool // whether scanChat answers it alone
+}{
+	{"compact", `{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}`,
+		chatFields{"m", true, true, 1}, true, true},
+	{"spaced", "{ \"messages\" : [ { \"role\" : \"system\" , \"content\" : [ {\"type\":\"text\",\"text\":\"a\"} ] } , {\"role\":\"user\",\"content\":\"b\"} ] ,\n\"stream\" : false }",
+		chatFields{"", false, false, 2}, true, true},
+	{"other members skipped", `{"temperature":0.5,"tools":[{"type":"function"}],"messages":[{"role":"user","content":"x","name":"n"}],"n":1}`,
+		chatFields{"", false, false, 1}, true, true},
+	{"nulls leave values", `{"model":"a","model":null,"stream":true,"stream":null,"messages":[null]}`,
+		chatFields{"a", true, false, 1}, true, true},
+	{"stream_options null", `{"stream_options":{"include_usage":true},"stream_options":null,"messages":[]}`,
+		chatFields{"", false, false, 0}, true, true},
+	{"second stream_options updates the first", `{"stream_options":{"include_usage":true},"stream_options":{},"messages":[]}`,
+		chatFields{"", false, true, 0}, true, true},
+	{"messages counted again", `{"messages":[{},{}],"messages":[{}]}`,
+		chatFields{"", false, false, 1}, true, true},
+	{"folded name", `{"Model":"m","MESSAGES":[{"Role":"user"}]}`,
+		chatFields{"m", false, false, 1}, true, false},
+	{"escaped name", `{"mod\u0065l":"m","messages":[]}`,
+		chatFields{"m", false, false, 0}, true, false},
+	{"not JSON", `{"messages":[}`, chatFields{}, false, false},
+	{"trailing bytes", `{"messages":[]} x`, chatFields{}, false, false},
+	{"message not an object", `{"messages":["hi"]}`, chatFields{}, false, false},
+	{"role not a string", `{"messages":[{"role":5}]}`, chatFields{}, false, false},
+	{"stream not a bool", `{"stream":"yes","messages":[{}]}`, chatFields{}, false, false},
+	{"control byte in a string", "{\"model\":\"a\x01\",\"messages\":[{}]}", chatFields{}, false, false},
+}
+
+func TestReadChat(t *testing.T) {
+	for _, c := range readChatCases {
+		t.Run(c.name, func(t *testing.T) {
+			got, ok := readChat([]byte(c.body))
+			if ok != c.ok || (ok && got != c.want) {
+				t.Fatalf("readChat = %+v, %v; want %+v, %v", got, ok, c.want, c.ok)
+			}
+			if want, wantOK := jsonChat([]byte(c.body)); ok != wantOK || got != want {
+				t.Fatalf("readChat = %+v, %v; encoding/json gives %+v, %v", got, ok, want, wantOK)
+			}
+			if _, scanned := scanChat([]byte(c.body)); scanned != c.scanned {
+				t.Fatalf("scanChat answered alone: %v, want %v", scanned, c.scanned)
+			}
+		})
+	}
+	// The Azure bodies the benchmark sends are read by jsonscan alone.
+	for _, stream := range []bool{false, true} {
+		for _, name := range []string{"plain", "markdown"} {
+			body := chatBody(false, stream, 10000, fillers[name])
+			f, ok := scanChat(body)
+			if !ok || f.stream != stream || f.includeUsage != stream || f.messages != 2 || f.model != "" {
+				t.Fatalf("%s stream=%v: scanChat = %+v, %v", name, stream, f, ok)
+			}
+		}
+	}
+}
+
+// FuzzReadChat checks that whatever scanChat reads alone, encoding/json
+// reads the same way, and that readChat accepts what encoding/json does.
+func FuzzReadChat(f *testing.F) {
+	for _, c := range readChatCases {
+		f.Add([]byte(c.body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		want, wantOK := jsonChat(body)
+		if got, ok := scanChat(body); ok && (!wantOK || got != want) {
+			t.Fatalf("scanChat = %+v; encoding/json gives %+v, %v", got, want, wantOK)
+		}
+		if got, ok := readChat(body); ok != wantOK || got != want {
+			t.Fatalf("readChat = %+v, %v; encoding/json gives %+v, %v", got, ok, want, wantOK)
+		}
+	})
+}
