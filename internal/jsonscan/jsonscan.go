@@ -436,7 +436,7 @@ func (s *Scanner) String(reuse string) string {
 	raw, plain, high := s.text()
 	switch {
 	case !plain:
-		return unquote(raw, high)
+		return s.unquote(raw, high)
 	case string(raw) == reuse:
 		return reuse
 	case s.shared && len(raw) >= sharedMin:
@@ -453,13 +453,17 @@ func (s *Scanner) Text() string {
 	switch {
 	case !plain && s.lits != nil && len(raw) >= sharedMin:
 		valid := !high || utf8.Valid(raw)
-		text, u := unquoteU(raw, !valid)
+		text, u, ok := unquoteU(raw, !valid)
+		if !ok {
+			s.fail()
+			return ""
+		}
 		if valid && !u {
 			s.lits.list = append(s.lits.list, literal{text: text, raw: raw})
 		}
 		return text
 	case !plain:
-		return unquote(raw, high)
+		return s.unquote(raw, high)
 	case (s.shared || s.lent) && len(raw) >= sharedMin:
 		text := unsafe.String(unsafe.SliceData(raw), len(raw))
 		if s.lits != nil {
@@ -477,7 +481,7 @@ func (s *Scanner) Text() string {
 func (s *Scanner) StringFrom(known []string) string {
 	raw, plain, high := s.text()
 	if !plain {
-		return unquote(raw, high)
+		return s.unquote(raw, high)
 	}
 	for _, k := range known {
 		if string(raw) == k {
@@ -490,7 +494,9 @@ func (s *Scanner) StringFrom(known []string) string {
 // text consumes a string, or null, and returns the bytes between its
 // quotes. plain reports that they are the string's text as they are: no
 // escapes and valid UTF-8; high that they may hold bytes >= 0x80. A null,
-// or a failure, returns nil and true.
+// or a failure, returns nil and true. The escapes of a text that is not
+// plain are not checked yet: the caller decodes it with unquote or
+// unquoteU, which check them.
 func (s *Scanner) text() (raw []byte, plain, high bool) {
 	switch s.peek() {
 	case 'n':
@@ -502,7 +508,7 @@ func (s *Scanner) text() (raw []byte, plain, high bool) {
 		return nil, true, false
 	}
 	start := s.i + 1
-	end, high, escaped := stringEnd(s.b, start)
+	end, high, escaped := textEnd(s.b, start)
 	if end < 0 {
 		s.fail()
 		return nil, true, false
@@ -542,22 +548,65 @@ const (
 // is malformed or unterminated. high reports a byte >= 0x80 on the way,
 // escaped an escape.
 func stringEnd(b []byte, i int) (end int, high, escaped bool) {
-	// Most strings outside prompts (ids, names, a chunk's few words) are
-	// short and plain: their closing quote is the first special byte of
-	// one of their first words. They are found here, with no call and
-	// seen in a register; the others start over in longStringEnd.
+	if end, high := shortStringEnd(b, i); end >= 0 {
+		return end, high, false
+	}
+	return longStringEnd(b, i)
+}
+
+// shortStringEnd finds the closing quote of a string, as stringEnd does,
+// when it is the first special byte in the first words of the text, and
+// returns -1 when it is not. Most strings outside prompts (ids, names, a
+// chunk's few words) are short and plain: they are found here, with no
+// call and seen in a register.
+func shortStringEnd(b []byte, i int) (end int, high bool) {
 	var seen uint64
 	for j := i; j+8 <= len(b) && j < i+32; j += 8 {
 		x := word(b, j)
 		seen |= x
 		if m := specials(x); m != 0 {
 			if j += bits.TrailingZeros64(m) >> 3; b[j] == '"' {
-				return j, seen&msbs != 0, false
+				return j, seen&msbs != 0
 			}
 			break
 		}
 	}
-	return longStringEnd(b, i)
+	return -1, false
+}
+
+// textEnd is stringEnd for a string whose text is about to be decoded: it
+// finds the closing quote and rules out control bytes, but leaves the
+// escapes to unquoteU, which reads each of them anyway, so that text dense
+// in escapes (a line break, a tab or a quote every few dozen bytes) is read
+// escape by escape once rather than twice. The closing quote is the first
+// quote after an even run of backslashes: an escape's backslash is never
+// itself escaped, and an odd run ends with the one that escapes the quote.
+func textEnd(b []byte, i int) (end int, high, escaped bool) {
+	if end, high := shortStringEnd(b, i); end >= 0 {
+		return end, high, false
+	}
+	q := i
+	for {
+		k := bytes.IndexByte(b[q:], '"')
+		if k < 0 {
+			return -1, false, false
+		}
+		q += k
+		p := q
+		for p > i && b[p-1] == '\\' {
+			p--
+		}
+		if (q-p)%2 == 0 {
+			break
+		}
+		q++
+	}
+	escaped = bytes.IndexByte(b[i:q], '\\') >= 0
+	ctl, seen := controls(b[i:q])
+	if ctl&msbs != 0 {
+		return -1, false, false
+	}
+	return q, seen&msbs != 0, escaped
 }
 
 // longStringEnd is stringEnd for strings with escapes, and long ones.
@@ -713,36 +762,122 @@ func specials(x uint64) uint64 {
 	return (((x - lsbs*0x20) &^ x) | ((q - lsbs) &^ q) | ((e - lsbs) &^ e)) & msbs
 }
 
-// unquote decodes the text of a string that stringEnd has checked, which
-// may hold bytes >= 0x80 when high is set. Invalid UTF-8 and lone
-// surrogates become U+FFFD, as encoding/json makes them.
-func unquote(raw []byte, high bool) string {
-	text, _ := unquoteU(raw, high)
+// unquote decodes the text of a string whose closing quote textEnd has
+// found, which may hold bytes >= 0x80 when high is set, and fails the
+// Scanner when an escape is malformed. Invalid UTF-8 and lone surrogates
+// become U+FFFD, as encoding/json makes them.
+func (s *Scanner) unquote(raw []byte, high bool) string {
+	text, _, ok := unquoteU(raw, high)
+	if !ok {
+		s.fail()
+	}
 	return text
 }
 
-// unquoteU is unquote that also reports whether raw holds a \u escape,
+// unquoteU decodes raw as unquote does, checking its escapes (ok is false
+// when one is malformed), and also reports whether raw holds a \u escape,
 // which it meets on its way: Text keeps no literal of a text with one,
 // and needs no search of its own to know.
-func unquoteU(raw []byte, high bool) (text string, u bool) {
+//
+// Text with escapes is mostly prose with a line break, a tab or a quote
+// every few dozen bytes (markdown, code). Its runs between escapes are
+// copied a word at a time, each word stored whole before it is tested for
+// a backslash, so that a run costs no call and the part of a word after a
+// backslash is simply overwritten: an escape never lengthens the text, so
+// the output never passes the input's length, and a word stored at the
+// output's index fits when one could be read at the input's.
+func unquoteU(raw []byte, high bool) (text string, u, ok bool) {
 	// Escapes are ASCII and split no character, so when the whole text is
 	// valid UTF-8, every run between escapes is: one check of it all
 	// rather than one per run, of which text dense in escapes has many.
-	if high && utf8.Valid(raw) {
-		high = false
+	if high && !utf8.Valid(raw) {
+		return unquoteRepair(raw)
 	}
-	// Escapes only shorten the text; invalid bytes, each three bytes of
-	// U+FFFD, are rare enough to grow the buffer.
-	out := make([]byte, 0, len(raw))
+	out := make([]byte, len(raw))
+	j, n := 0, 0
+	for {
+		for j+8 <= len(raw) {
+			x := word(raw, j)
+			binary.LittleEndian.PutUint64(out[n:n+8:n+8], x)
+			y := x ^ lsbs*'\\'
+			if m := (y - lsbs) &^ y & msbs; m != 0 {
+				// A borrow flags only bytes above a zero byte: the lowest
+				// flag is the first backslash.
+				k := bits.TrailingZeros64(m) >> 3
+				j += k
+				n += k
+				break
+			}
+			j += 8
+			n += 8
+		}
+		for j < len(raw) && raw[j] != '\\' {
+			out[n] = raw[j]
+			j++
+			n++
+		}
+		if j >= len(raw) {
+			break
+		}
+		if j+1 >= len(raw) {
+			return "", false, false
+		}
+		switch e := raw[j+1]; e {
+		case 'b':
+			out[n] = '\b'
+		case 'f':
+			out[n] = '\f'
+		case 'n':
+			out[n] = '\n'
+		case 'r':
+			out[n] = '\r'
+		case 't':
+			out[n] = '\t'
+		case '"', '\\', '/':
+			out[n] = e
+		case 'u':
+			u = true
+			r, ok := hex4(raw, j+2)
+			if !ok {
+				return "", false, false
+			}
+			j += 6
+			if utf16.IsSurrogate(r) {
+				// A valid pair is one rune; anything else makes the first
+				// half U+FFFD and leaves the next escape alone.
+				if r2, ok := hex4(raw, j+2); ok && raw[j] == '\\' && raw[j+1] == 'u' {
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						n += utf8.EncodeRune(out[n:], d)
+						j += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			n += utf8.EncodeRune(out[n:], r)
+			continue
+		default:
+			return "", false, false
+		}
+		j += 2
+		n++
+	}
+	return unsafe.String(unsafe.SliceData(out), n), u, true
+}
+
+// unquoteRepair is unquoteU for text that is not valid UTF-8: each byte
+// that is not part of a character becomes U+FFFD, as encoding/json makes
+// it, which may lengthen the text.
+func unquoteRepair(raw []byte) (text string, u, ok bool) {
+	out := make([]byte, 0, len(raw)+len(raw)/4)
 	for j := 0; j < len(raw); {
 		k := backslash(raw, j)
-		if high {
-			out = appendValid(out, raw[j:k])
-		} else {
-			out = append(out, raw[j:k]...)
-		}
+		out = appendValid(out, raw[j:k])
 		if j = k; j >= len(raw) {
 			break
+		}
+		if j+1 >= len(raw) {
+			return "", false, false
 		}
 		switch e := raw[j+1]; e {
 		case 'b':
@@ -755,13 +890,16 @@ func unquoteU(raw []byte, high bool) (text string, u bool) {
 			out = append(out, '\r')
 		case 't':
 			out = append(out, '\t')
+		case '"', '\\', '/':
+			out = append(out, e)
 		case 'u':
 			u = true
-			r, _ := hex4(raw, j+2)
+			r, ok := hex4(raw, j+2)
+			if !ok {
+				return "", false, false
+			}
 			j += 6
 			if utf16.IsSurrogate(r) {
-				// A valid pair is one rune; anything else makes the first
-				// half U+FFFD and leaves the next escape alone.
 				if r2, ok := hex4(raw, j+2); ok && raw[j] == '\\' && raw[j+1] == 'u' {
 					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
 						out = utf8.AppendRune(out, d)
@@ -773,12 +911,12 @@ func unquoteU(raw []byte, high bool) (text string, u bool) {
 			}
 			out = utf8.AppendRune(out, r)
 			continue
-		default: // '"', '\\', '/'
-			out = append(out, e)
+		default:
+			return "", false, false
 		}
 		j += 2
 	}
-	return unsafe.String(unsafe.SliceData(out), len(out)), u
+	return unsafe.String(unsafe.SliceData(out), len(out)), u, true
 }
 
 // backslash returns the index of the first backslash of raw at or after j,

@@ -272,6 +272,9 @@ func FuzzUnquote(f *testing.F) {
 		if s.End() != json.Valid(b) {
 			t.Errorf("Skip(%q) disagrees with json.Valid", b)
 		}
+		if len(b) > 0 && b[0] == '"' {
+			checkLongText(t, b)
+		}
 		s = New(b)
 		raw := s.Raw()
 		var wantRaw json.RawMessage
@@ -294,6 +297,33 @@ func FuzzUnquote(f *testing.F) {
 			t.Errorf("Float(%q) = %v; encoding/json: %v, %v", b, f, wantF, err)
 		}
 	})
+}
+
+// checkLongText reads the string b, padded at its start past sharedMin, the
+// way a prompt is read: with Text from a lent Scanner recording Literals.
+// The text must be encoding/json's, and a literal, when one is kept, must
+// be the padded string's JSON form, saying what the text says.
+func checkLongText(t *testing.T, b []byte) {
+	t.Helper()
+	padded := append([]byte(`"`+strings.Repeat("p", sharedMin)), b[1:]...)
+	var want string
+	err := json.Unmarshal(padded, &want)
+	var lits Literals
+	s := NewLent(padded, &lits)
+	got := s.Text()
+	end := s.Offset() - 1 // the closing quote, when Text read a string
+	if ok := s.End(); ok != (err == nil) || ok && got != want {
+		t.Fatalf("Text(%q) = %q, %v; encoding/json: %q, %v", padded, got, ok, want, err)
+	}
+	if raw, ok := lits.Literal(got); ok {
+		if !bytes.Equal(raw, padded[1:end]) {
+			t.Fatalf("literal of %q = %q", padded, raw)
+		}
+		var again string
+		if json.Unmarshal(append(append([]byte(`"`), raw...), '"'), &again) != nil || again != got {
+			t.Fatalf("literal %q says %q, the text is %q", raw, again, got)
+		}
+	}
 }
 
 // BenchmarkString reads a long prompt of plain text, of text with line
