@@ -587,11 +587,11 @@ func textEnd(b []byte, i int) (end int, high, escaped bool) {
 	}
 	q := i
 	for {
-		k := bytes.IndexByte(b[q:], '"')
+		k := nextQuote(b, q)
 		if k < 0 {
 			return -1, false, false
 		}
-		q += k
+		q = k
 		p := q
 		for p > i && b[p-1] == '\\' {
 			p--
@@ -607,6 +607,26 @@ func textEnd(b []byte, i int) (end int, high, escaped bool) {
 		return -1, false, false
 	}
 	return q, seen&msbs != 0, escaped
+}
+
+// nextQuote returns the index of the first quote of b at or after i, or
+// -1. Text that quotes much (a tool's JSON answer in a message escapes a
+// quote every few bytes) has its next one within a few words, found there
+// without a call; bytes.IndexByte searches longer runs.
+func nextQuote(b []byte, i int) int {
+	for n := 0; n < 4 && i+8 <= len(b); n++ {
+		x := word(b, i) ^ lsbs*'"'
+		if m := (x - lsbs) &^ x & msbs; m != 0 {
+			// A borrow flags only bytes above a zero byte: the lowest
+			// flag is the first quote.
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	if k := bytes.IndexByte(b[i:], '"'); k >= 0 {
+		return i + k
+	}
+	return -1
 }
 
 // longStringEnd is stringEnd for strings with escapes, and long ones.

@@ -334,6 +334,9 @@ func BenchmarkString(b *testing.B) {
 		{"escaped", `The quick brown fox jumps over the lazy dog.\n`},
 		{"unicode", "Le renard brun rapide saute par-dessus le chien paresseux, 速い茶色の狐。 "},
 		{"markdown", `## Usage\n\tclient.chat(\"hi\")\nReturns a \"reply\"; see the café menu (東京).\n`},
+		// A tool's JSON answer carried in a message: a quote escaped every
+		// few bytes.
+		{"json", `{\"id\": 17, \"name\": \"widget\", \"tags\": [\"a\", \"b\"], \"price\": 9.5}\n`},
 	} {
 		in := []byte(`"` + strings.Repeat(tc.line, 100<<10/len(tc.line)) + `"`)
 		b.Run(tc.name, func(b *testing.B) {
