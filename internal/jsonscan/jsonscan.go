@@ -842,47 +842,51 @@ func unquoteU(raw []byte, high bool) (text string, u, ok bool) {
 		if j+1 >= len(raw) {
 			return "", false, false
 		}
-		switch e := raw[j+1]; e {
-		case 'b':
-			out[n] = '\b'
-		case 'f':
-			out[n] = '\f'
-		case 'n':
-			out[n] = '\n'
-		case 'r':
-			out[n] = '\r'
-		case 't':
-			out[n] = '\t'
-		case '"', '\\', '/':
-			out[n] = e
-		case 'u':
-			u = true
-			r, ok := hex4(raw, j+2)
-			if !ok {
-				return "", false, false
-			}
-			j += 6
-			if utf16.IsSurrogate(r) {
-				// A valid pair is one rune; anything else makes the first
-				// half U+FFFD and leaves the next escape alone.
-				if r2, ok := hex4(raw, j+2); ok && raw[j] == '\\' && raw[j+1] == 'u' {
-					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						n += utf8.EncodeRune(out[n:], d)
-						j += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			n += utf8.EncodeRune(out[n:], r)
+		e := raw[j+1]
+		if c := escapes[e]; c != 0 {
+			out[n] = c
+			j += 2
+			n++
 			continue
-		default:
+		}
+		if e != 'u' {
 			return "", false, false
 		}
-		j += 2
-		n++
+		u = true
+		r, next, ok := unicodeEscape(raw, j)
+		if !ok {
+			return "", false, false
+		}
+		n += utf8.EncodeRune(out[n:], r)
+		j = next
 	}
 	return unsafe.String(unsafe.SliceData(out), n), u, true
+}
+
+// escapes maps the letter after a backslash to the byte its escape stands
+// for; it is 0 for 'u', whose escape is a code point (unicodeEscape), and
+// for the letters JSON does not escape. unquoteU and unquoteRepair share
+// it (it measured the same as a switch).
+var escapes = [256]byte{'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', '"': '"', '\\': '\\', '/': '/'}
+
+// unicodeEscape decodes the \u escape at raw[j] and returns its code point
+// and the index after it; ok is false when it is malformed. A surrogate
+// pair of two escapes is one rune; a half without its other half is
+// U+FFFD, and leaves the escape after it alone, as encoding/json does.
+func unicodeEscape(raw []byte, j int) (r rune, next int, ok bool) {
+	if r, ok = hex4(raw, j+2); !ok {
+		return 0, 0, false
+	}
+	j += 6
+	if utf16.IsSurrogate(r) {
+		if r2, ok := hex4(raw, j+2); ok && raw[j] == '\\' && raw[j+1] == 'u' {
+			if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+				return d, j + 6, true
+			}
+		}
+		r = utf8.RuneError
+	}
+	return r, j, true
 }
 
 // unquoteRepair is unquoteU for text that is not valid UTF-8: each byte
@@ -899,42 +903,22 @@ func unquoteRepair(raw []byte) (text string, u, ok bool) {
 		if j+1 >= len(raw) {
 			return "", false, false
 		}
-		switch e := raw[j+1]; e {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'u':
-			u = true
-			r, ok := hex4(raw, j+2)
-			if !ok {
-				return "", false, false
-			}
-			j += 6
-			if utf16.IsSurrogate(r) {
-				if r2, ok := hex4(raw, j+2); ok && raw[j] == '\\' && raw[j+1] == 'u' {
-					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						out = utf8.AppendRune(out, d)
-						j += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			out = utf8.AppendRune(out, r)
+		e := raw[j+1]
+		if c := escapes[e]; c != 0 {
+			out = append(out, c)
+			j += 2
 			continue
-		default:
+		}
+		if e != 'u' {
 			return "", false, false
 		}
-		j += 2
+		u = true
+		r, next, ok := unicodeEscape(raw, j)
+		if !ok {
+			return "", false, false
+		}
+		out = utf8.AppendRune(out, r)
+		j = next
 	}
 	return unsafe.String(unsafe.SliceData(out), len(out)), u, true
 }
