@@ -28,9 +28,10 @@ const holdLimit = 2 * time.Minute
 
 // upstream is a fast mock of the OpenAI and Azure OpenAI chat completion
 // APIs. It reads the whole request body, checks that all of it is a chat
-// completion request (readChat), and answers a realistic completion, as one
-// JSON body or as Server-Sent Events. The zero value answers at once; Latency delays the
-// response headers and ChunkInterval spaces the chunks of a stream.
+// completion request (readChat), and answers a realistic completion, as
+// one JSON body or as Server-Sent Events. The zero value answers at once;
+// Latency delays the response headers and ChunkInterval spaces the chunks
+// of a stream.
 type upstream struct {
 	// Latency is waited before the response starts.
 	Latency time.Duration
@@ -72,7 +73,7 @@ type chatFields struct {
 // fields the upstream uses. jsonscan reads the plain JSON the benchmark's
 // clients send, checking all of it, at a few microseconds per 100 KB;
 // encoding/json, which the upstream used alone before, spent about 600 µs
-// of the machine's two cores on each 100 KB body, as much as a target's
+// of the machine's two cores on each 100 KB body, more than a target's
 // whole request, and that is a real provider's cost, not one a gateway's
 // machine bears. What jsonscan does not read (escaped names, say) goes to
 // encoding/json, whose answer stands.
