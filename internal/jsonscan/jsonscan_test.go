@@ -327,7 +327,8 @@ func checkLongText(t *testing.T, b []byte) {
 }
 
 // BenchmarkString reads a long prompt of plain text, of text with line
-// breaks escaped, and of non-ASCII text.
+// breaks escaped, of non-ASCII text, of markdown (lines, tabs, quotes and
+// letters beyond ASCII) and of JSON carried as text.
 func BenchmarkString(b *testing.B) {
 	for _, tc := range []struct{ name, line string }{
 		{"ascii", "The quick brown fox jumps over the lazy dog. "},
