@@ -587,7 +587,7 @@ func textEnd(b []byte, i int) (end int, high, escaped bool) {
 	}
 	q := i
 	for {
-		k := nextQuote(b, q)
+		k := indexNear(b, q, '"')
 		if k < 0 {
 			return -1, false, false
 		}
@@ -609,21 +609,21 @@ func textEnd(b []byte, i int) (end int, high, escaped bool) {
 	return q, seen&msbs != 0, escaped
 }
 
-// nextQuote returns the index of the first quote of b at or after i, or
-// -1. Text that quotes much (a tool's JSON answer in a message escapes a
-// quote every few bytes) has its next one within a few words, found there
-// without a call; bytes.IndexByte searches longer runs.
-func nextQuote(b []byte, i int) int {
+// indexNear returns the index of the first c of b at or after i, or -1.
+// Text dense in escapes has its next quote or backslash within a few
+// words (a tool's JSON answer in a message escapes a quote every few
+// bytes), found there without a call; bytes.IndexByte searches longer runs.
+func indexNear(b []byte, i int, c byte) int {
 	for n := 0; n < 4 && i+8 <= len(b); n++ {
-		x := word(b, i) ^ lsbs*'"'
+		x := word(b, i) ^ lsbs*uint64(c)
 		if m := (x - lsbs) &^ x & msbs; m != 0 {
 			// A borrow flags only bytes above a zero byte: the lowest
-			// flag is the first quote.
+			// flag is the first c.
 			return i + bits.TrailingZeros64(m)>>3
 		}
 		i += 8
 	}
-	if k := bytes.IndexByte(b[i:], '"'); k >= 0 {
+	if k := bytes.IndexByte(b[i:], c); k >= 0 {
 		return i + k
 	}
 	return -1
@@ -895,7 +895,10 @@ func unicodeEscape(raw []byte, j int) (r rune, next int, ok bool) {
 func unquoteRepair(raw []byte) (text string, u, ok bool) {
 	out := make([]byte, 0, len(raw)+len(raw)/4)
 	for j := 0; j < len(raw); {
-		k := backslash(raw, j)
+		k := indexNear(raw, j, '\\')
+		if k < 0 {
+			k = len(raw)
+		}
 		out = appendValid(out, raw[j:k])
 		if j = k; j >= len(raw) {
 			break
@@ -921,25 +924,6 @@ func unquoteRepair(raw []byte) (text string, u, ok bool) {
 		j = next
 	}
 	return unsafe.String(unsafe.SliceData(out), len(out)), u, true
-}
-
-// backslash returns the index of the first backslash of raw at or after j,
-// or len(raw). Text dense in escapes has its next one within a few words,
-// found there without a call; bytes.IndexByte searches longer runs.
-func backslash(raw []byte, j int) int {
-	for n := 0; n < 2 && j+8 <= len(raw); n++ {
-		x := word(raw, j) ^ lsbs*'\\'
-		if m := (x - lsbs) &^ x & msbs; m != 0 {
-			// A borrow flags only bytes above a zero byte: the lowest
-			// flag is the first backslash.
-			return j + bits.TrailingZeros64(m)>>3
-		}
-		j += 8
-	}
-	if n := bytes.IndexByte(raw[j:], '\\'); n >= 0 {
-		return j + n
-	}
-	return len(raw)
 }
 
 // appendValid appends run, a stretch of text without escapes, with each
